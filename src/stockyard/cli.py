@@ -1,0 +1,177 @@
+"""The `stockyard` command: serve, worker, migrate, demo, verify, import, bench."""
+
+import runpy
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from stockyard.core.db import create_db_engine
+from stockyard.core.settings import get_settings
+
+app = typer.Typer(help="Stockyard: ERP + ecommerce for warehouse-backed commerce.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data from CSV files.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(bench_app, name="bench")
+console = Console()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _engine():  # noqa: ANN202
+    settings = get_settings()
+    return create_db_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
+                            max_overflow=settings.db_max_overflow)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from stockyard.core.migrate import upgrade
+
+    upgrade(_engine())
+    console.print("[green]database is up to date[/green]")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no tenant yet")] = False,
+) -> None:
+    """Build the demo business: tenant 'demo', users, warehouses, 500+ parts, stock, transfers, counts."""
+    from stockyard.demo import build_demo, database_is_empty
+
+    engine = _engine()
+    if if_empty and not database_is_empty(engine):
+        console.print("demo data already present")
+        return
+    with progress_bar() as progress:
+        summary = build_demo(engine, progress)
+    for line in summary:
+        console.print(line)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: STOCKYARD_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: STOCKYARD_PORT or 8000")] = None,
+    workers: Annotated[int, typer.Option(help="Web processes")] = 1,
+) -> None:
+    """Serve the API, /docs and the /erp pages."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("stockyard.web.main:app", host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level=settings.log_level, access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background jobs (reservation expiry) without serving HTTP."""
+    import time
+
+    from stockyard.inventory.jobs import release_expired_reservations
+
+    settings = get_settings()
+    engine = _engine()
+    console.print(f"worker running every {settings.jobs_interval_seconds}s; Ctrl+C to stop")
+    try:
+        while True:
+            released = release_expired_reservations(engine)
+            if released:
+                console.print(f"released {released} expired reservations")
+            time.sleep(settings.jobs_interval_seconds)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def verify(tenant: Annotated[str | None, typer.Option(help="Tenant slug; default: every tenant")] = None) -> None:
+    """Rebuild every stock level from the ledger and list differences (exit 1 on any)."""
+    from stockyard.identity.services import tenant_id_for
+    from stockyard.inventory.verify import verify_levels
+
+    engine = _engine()
+    tenant_id = tenant_id_for(engine, tenant) if tenant else None
+    diffs = verify_levels(engine, tenant_id)
+    if not diffs:
+        console.print("[green]ledger and levels agree[/green]")
+        return
+    table = Table("tenant", "sku", "location", "status", "lot", "field", "stored", "from ledger")
+    for d in diffs:
+        table.add_row(*(str(x) for x in (d.tenant_id, d.sku_id, d.location_id, d.status, d.lot, d.field,
+                                          d.stored, d.rebuilt)))
+    console.print(table)
+    console.print(f"[red]{len(diffs)} difference(s)[/red]")
+    raise typer.Exit(1)
+
+
+@import_app.command("stock")
+def import_stock_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo",
+) -> None:
+    """Receive stock from a CSV (sku,location,quantity[,status,unit_cost,lot]); any bad row changes nothing."""
+    from stockyard.core.actor import system_actor
+    from stockyard.core.errors import RowErrors
+    from stockyard.identity.services import tenant_id_for
+    from stockyard.inventory.csv_import import import_stock
+
+    engine = _engine()
+    actor = system_actor(tenant_id_for(engine, tenant), "csv import")
+    try:
+        with progress_bar() as progress:
+            count = import_stock(engine, actor, file.read_bytes(), progress=progress)
+    except RowErrors as error:
+        table = Table("line", "field", "problem")
+        for line, field, message in error.rows:
+            table.add_row(str(line), field, message)
+        console.print(table)
+        console.print(f"[red]{error.message}; nothing was imported[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]imported {count} rows[/green]")
+
+
+@import_app.command("products")
+def import_products_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo",
+) -> None:
+    """Create products and SKUs from a CSV; any bad row changes nothing."""
+    from stockyard.catalog.csv_import import import_products
+    from stockyard.core.actor import system_actor
+    from stockyard.core.errors import RowErrors
+    from stockyard.identity.services import tenant_id_for
+
+    engine = _engine()
+    actor = system_actor(tenant_id_for(engine, tenant), "csv import")
+    try:
+        with progress_bar() as progress:
+            count = import_products(engine, actor, file.read_bytes(), progress=progress)
+    except RowErrors as error:
+        table = Table("line", "field", "problem")
+        for line, field, message in error.rows:
+            table.add_row(str(line), field, message)
+        console.print(table)
+        console.print(f"[red]{error.message}; nothing was imported[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]imported {count} products[/green]")
+
+
+@bench_app.command("inventory", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_inventory(ctx: typer.Context) -> None:
+    """Reservations/s (service and HTTP), latency percentiles, move throughput, oversell count."""
+    sys.argv = ["bench/inventory.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "inventory.py"), run_name="__main__")
+
+
+if __name__ == "__main__":
+    app()

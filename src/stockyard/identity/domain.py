@@ -1,0 +1,55 @@
+"""Named permissions bundled into built-in roles."""
+
+INVENTORY_VIEW = "inventory.view"
+INVENTORY_RECEIVE = "inventory.receive"
+INVENTORY_MOVE = "inventory.move"
+INVENTORY_TRANSFER = "inventory.transfer"
+INVENTORY_ADJUST = "inventory.adjust"
+INVENTORY_RESERVE = "inventory.reserve"
+INVENTORY_COUNT = "inventory.count"
+INVENTORY_COUNT_APPROVE = "inventory.count.approve"
+INVENTORY_CONFIGURE = "inventory.configure"
+CATALOG_VIEW = "catalog.view"
+CATALOG_EDIT = "catalog.edit"
+USERS_MANAGE = "users.manage"
+
+ALL_PERMISSIONS = frozenset(
+    {
+        INVENTORY_VIEW,
+        INVENTORY_RECEIVE,
+        INVENTORY_MOVE,
+        INVENTORY_TRANSFER,
+        INVENTORY_ADJUST,
+        INVENTORY_RESERVE,
+        INVENTORY_COUNT,
+        INVENTORY_COUNT_APPROVE,
+        INVENTORY_CONFIGURE,
+        CATALOG_VIEW,
+        CATALOG_EDIT,
+        USERS_MANAGE,
+    }
+)
+
+_OPERATOR = frozenset(
+    {INVENTORY_VIEW, INVENTORY_RECEIVE, INVENTORY_MOVE, INVENTORY_TRANSFER, INVENTORY_COUNT, CATALOG_VIEW}
+)
+
+ROLES: dict[str, frozenset[str]] = {
+    "owner": ALL_PERMISSIONS,
+    "administrator": ALL_PERMISSIONS,
+    "warehouse_manager": _OPERATOR
+    | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT},
+    "warehouse_operator": _OPERATOR,
+    "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW}),
+    "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW}),
+    "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW}),
+}
+
+
+def permissions_for(role: str) -> frozenset[str]:
+    return ROLES.get(role, frozenset())
+
+
+def parse_warehouse_ids(value: str) -> frozenset[int] | None:
+    ids = frozenset(int(part) for part in value.split(",") if part.strip())
+    return ids or None

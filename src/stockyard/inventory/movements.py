@@ -1,0 +1,135 @@
+"""Receive, move (putaway), write off and change the status of stock: each one posting to the ledger."""
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stockyard.core.errors import ValidationFailed
+from stockyard.core.uow import UnitOfWork
+from stockyard.identity.domain import INVENTORY_ADJUST, INVENTORY_MOVE, INVENTORY_RECEIVE
+from stockyard.inventory.domain import WRITE_OFF_REASONS, Move, Reason, Status, Usage
+from stockyard.inventory.ledger import Posting, post_moves
+from stockyard.inventory.refs import SkuRef, resolve_location, resolve_sku, virtual_place
+
+Ref = int | str
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ReceiveStock(_Command):
+    sku: Ref
+    location: Ref
+    quantity: int = Field(gt=0)
+    status: Status = Status.SELLABLE
+    unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
+    lot: str = Field(default="", max_length=64)
+    document_type: str = Field(default="", max_length=32)
+    document_id: str = Field(default="", max_length=64)
+    note: str = ""
+
+
+class MoveStock(_Command):
+    sku: Ref
+    from_location: Ref
+    to_location: Ref
+    quantity: int = Field(gt=0)
+    status: Status = Status.SELLABLE
+    lot: str = Field(default="", max_length=64)
+    reason: Literal["putaway", "move"] = "move"
+    note: str = ""
+
+
+class WriteOffStock(_Command):
+    sku: Ref
+    location: Ref
+    quantity: int = Field(gt=0)
+    reason: Literal["damaged", "expired", "lost", "theft", "sample", "other"]
+    status: Status = Status.SELLABLE
+    lot: str = Field(default="", max_length=64)
+    note: str = ""
+
+
+class ChangeStockStatus(_Command):
+    sku: Ref
+    location: Ref
+    quantity: int = Field(gt=0)
+    from_status: Status
+    to_status: Status
+    lot: str = Field(default="", max_length=64)
+    note: str = ""
+
+
+assert set(WriteOffStock.model_fields["reason"].annotation.__args__) == set(WRITE_OFF_REASONS)  # type: ignore[union-attr]
+
+
+def _require_lot(sku: SkuRef, lot: str) -> None:
+    if sku.tracking != "none" and not lot.strip():
+        raise ValidationFailed(f"SKU {sku.code} is tracked by {sku.tracking}; a lot/serial is required", field="lot")
+
+
+def _no_transit_status(status: Status, field: str) -> None:
+    if status == Status.IN_TRANSIT:
+        raise ValidationFailed("in_transit stock is created and received only by transfers", field=field)
+
+
+def receive_stock(uow: UnitOfWork, cmd: ReceiveStock) -> int:
+    uow.require(INVENTORY_RECEIVE)
+    _no_transit_status(cmd.status, "status")
+    sku = resolve_sku(uow, cmd.sku)
+    _require_lot(sku, cmd.lot)
+    location = resolve_location(uow, cmd.location)
+    move = Move(sku.id, cmd.quantity, virtual_place(uow, Usage.SUPPLIER), location.place, cmd.status,
+                cmd.status, cmd.lot.strip())
+    posting = Posting(Reason.RECEIPT, cmd.document_type, cmd.document_id, cmd.note)
+    return post_moves(uow, [move], posting, [cmd.unit_cost])[0]
+
+
+def move_stock(uow: UnitOfWork, cmd: MoveStock) -> int:
+    return move_stock_batch(uow, [cmd])[0]
+
+
+def move_stock_batch(uow: UnitOfWork, cmds: list[MoveStock]) -> list[int]:
+    """Several moves in one transaction: all of them are posted, or none."""
+    uow.require(INVENTORY_MOVE)
+    moves = []
+    for i, cmd in enumerate(cmds):
+        field_prefix = f"moves[{i}]." if len(cmds) > 1 else ""
+        _no_transit_status(cmd.status, field_prefix + "status")
+        sku = resolve_sku(uow, cmd.sku, field_prefix + "sku")
+        source = resolve_location(uow, cmd.from_location, field_prefix + "from_location")
+        target = resolve_location(uow, cmd.to_location, field_prefix + "to_location")
+        if source.id == target.id:
+            raise ValidationFailed("is the same location as from_location", field=field_prefix + "to_location")
+        if source.warehouse_id != target.warehouse_id:
+            raise ValidationFailed(
+                "is in another warehouse; use a transfer between warehouses", field=field_prefix + "to_location"
+            )
+        moves.append(Move(sku.id, cmd.quantity, source.place, target.place, cmd.status, cmd.status, cmd.lot.strip()))
+    reason = cmds[0].reason if len({c.reason for c in cmds}) == 1 else Reason.MOVE
+    return post_moves(uow, moves, Posting(reason, note=cmds[0].note if len(cmds) == 1 else ""))
+
+
+def write_off_stock(uow: UnitOfWork, cmd: WriteOffStock) -> int:
+    uow.require(INVENTORY_ADJUST)
+    sku = resolve_sku(uow, cmd.sku)
+    location = resolve_location(uow, cmd.location)
+    move = Move(sku.id, cmd.quantity, location.place, virtual_place(uow, Usage.SCRAP), cmd.status, cmd.status,
+                cmd.lot.strip())
+    note = f"{cmd.reason}: {cmd.note}" if cmd.note else cmd.reason
+    return post_moves(uow, [move], Posting(Reason.WRITE_OFF, note=note))[0]
+
+
+def change_stock_status(uow: UnitOfWork, cmd: ChangeStockStatus) -> int:
+    uow.require(INVENTORY_ADJUST)
+    if cmd.from_status == cmd.to_status:
+        raise ValidationFailed("is the same as from_status", field="to_status")
+    _no_transit_status(cmd.from_status, "from_status")
+    _no_transit_status(cmd.to_status, "to_status")
+    sku = resolve_sku(uow, cmd.sku)
+    location = resolve_location(uow, cmd.location)
+    move = Move(sku.id, cmd.quantity, location.place, location.place, cmd.from_status, cmd.to_status,
+                cmd.lot.strip())
+    return post_moves(uow, [move], Posting(Reason.STATUS_CHANGE, note=cmd.note))[0]

@@ -1,0 +1,107 @@
+"""Warehouses and their location trees (zone → aisle → bin)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import insert, select
+
+from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.outbox import add_event
+from stockyard.core.uow import UnitOfWork
+from stockyard.identity.domain import INVENTORY_CONFIGURE
+from stockyard.inventory.domain import LOCATION_KINDS, LOCATION_TYPES, Usage
+from stockyard.inventory.models import Location, Warehouse
+from stockyard.inventory.refs import ensure_virtual_locations, resolve_warehouse
+
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class CreateWarehouse(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(min_length=1, max_length=16, pattern=_CODE)
+    name: str = Field(min_length=1, max_length=200)
+    address: str = ""
+    priority: int = Field(default=100, ge=0)
+
+
+class CreateLocation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    warehouse: int | str
+    code: str = Field(min_length=1, max_length=32, pattern=_CODE)
+    parent: int | str | None = None
+    name: str = ""
+    kind: str = "bin"
+    type: str = "storage"
+
+
+def create_warehouse(uow: UnitOfWork, cmd: CreateWarehouse) -> int:
+    uow.require(INVENTORY_CONFIGURE)
+    code = cmd.code.upper()
+    if uow.conn.execute(
+        select(Warehouse.id).where(Warehouse.tenant_id == uow.tenant_id, Warehouse.code == code)
+    ).first():
+        raise Conflict(f"warehouse {code} exists", field="code")
+    warehouse_id = uow.conn.execute(
+        insert(Warehouse)
+        .values(tenant_id=uow.tenant_id, code=code, name=cmd.name, address=cmd.address, priority=cmd.priority)
+        .returning(Warehouse.id)
+    ).scalar_one()
+    ensure_virtual_locations(uow)
+    uow.conn.execute(
+        insert(Location).values(
+            tenant_id=uow.tenant_id,
+            warehouse_id=warehouse_id,
+            code="TRANSIT",
+            path=f"@TRANSIT/{code}",
+            name=f"In transit to {code}",
+            usage=Usage.TRANSIT.value,
+            kind="virtual",
+            type="virtual",
+        )
+    )
+    add_event(uow, "warehouse.created.v1", {"warehouse_id": warehouse_id, "code": code})
+    return warehouse_id
+
+
+def create_location(uow: UnitOfWork, cmd: CreateLocation) -> int:
+    uow.require(INVENTORY_CONFIGURE)
+    if cmd.kind not in LOCATION_KINDS:
+        raise ValidationFailed(f"must be one of {', '.join(LOCATION_KINDS)}", field="kind")
+    if cmd.type not in LOCATION_TYPES:
+        raise ValidationFailed(f"must be one of {', '.join(LOCATION_TYPES)}", field="type")
+    warehouse_id = resolve_warehouse(uow, cmd.warehouse)
+    t = Location.__table__
+    if cmd.parent is None:
+        parent_id = None
+        prefix = uow.conn.execute(select(Warehouse.code).where(Warehouse.id == warehouse_id)).scalar_one()
+    else:
+        parent_stmt = select(t.c.id, t.c.path, t.c.warehouse_id, t.c.kind).where(t.c.tenant_id == uow.tenant_id)
+        parent_stmt = parent_stmt.where(
+            t.c.id == cmd.parent if isinstance(cmd.parent, int) else t.c.path == cmd.parent.strip().upper()
+        )
+        parent = uow.conn.execute(parent_stmt).first()
+        if parent is None or parent.kind == "virtual":
+            raise NotFound(f"unknown parent location '{cmd.parent}'", field="parent")
+        if parent.warehouse_id != warehouse_id:
+            raise ValidationFailed("the parent location is in another warehouse", field="parent")
+        if parent.kind == "bin":
+            raise ValidationFailed("a bin cannot contain other locations", field="parent")
+        parent_id, prefix = parent.id, parent.path
+    path = f"{prefix}/{cmd.code.upper()}"
+    if uow.conn.execute(select(t.c.id).where(t.c.tenant_id == uow.tenant_id, t.c.path == path)).first():
+        raise Conflict(f"location {path} exists", field="code")
+    return uow.conn.execute(
+        insert(t)
+        .values(
+            tenant_id=uow.tenant_id,
+            warehouse_id=warehouse_id,
+            parent_id=parent_id,
+            code=cmd.code.upper(),
+            path=path,
+            name=cmd.name,
+            usage=Usage.INTERNAL.value,
+            kind=cmd.kind,
+            type=cmd.type,
+        )
+        .returning(t.c.id)
+    ).scalar_one()

@@ -1,0 +1,70 @@
+"""The application factory: API at /api/v1 (OpenAPI at /docs), back-office pages at /erp."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import js_lib_htmx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from stockyard import __version__
+from stockyard.catalog.api import router as catalog_api
+from stockyard.core.db import create_db_engine
+from stockyard.core.settings import Settings, get_settings
+from stockyard.inventory.api import router as inventory_api
+from stockyard.inventory.views import router as inventory_pages
+from stockyard.web import errors
+from stockyard.web.auth_views import router as auth_pages
+from stockyard.web.deps import LoginRequired
+from stockyard.web.jobs import JobRunner
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or create_db_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
+                                        max_overflow=settings.db_max_overflow)
+    runner = JobRunner(engine, settings.jobs_interval_seconds) if run_jobs else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if runner:
+            runner.start()
+        yield
+        if runner:
+            await runner.stop()
+
+    app = FastAPI(title="Stockyard", version=__version__, lifespan=lifespan, docs_url="/docs",
+                  openapi_url="/api/v1/openapi.json")
+    app.state.engine = engine
+    app.state.settings = settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="stockyard_session",
+                       same_site="lax", https_only=False, max_age=12 * 3600)
+    errors.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(catalog_api)
+    api.include_router(inventory_api)
+    app.include_router(api)
+    app.include_router(auth_pages)
+    app.include_router(inventory_pages)
+    app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
+              name="htmx")
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/erp", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

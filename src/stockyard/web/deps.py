@@ -1,0 +1,52 @@
+"""Request-level dependencies: the engine, and who is acting (API key or signed-in session)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+
+from stockyard.core.actor import Actor
+from stockyard.core.errors import NotAuthenticated
+from stockyard.identity.services import actor_for_user, actor_from_api_key
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; the app redirects to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def api_actor(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Actor:
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("use 'Authorization: Bearer <API key>'", field="authorization")
+        return actor_from_api_key(engine, token.strip())
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is None:
+        raise NotAuthenticated("an API key or a signed-in session is required", field="authorization")
+    return actor_for_user(engine, user_id)
+
+
+def page_actor(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Actor:
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        raise LoginRequired(str(request.url.path))
+    try:
+        return actor_for_user(engine, user_id)
+    except NotAuthenticated:
+        request.session.clear()
+        raise LoginRequired(str(request.url.path)) from None
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ApiActor = Annotated[Actor, Depends(api_actor)]
+PageActor = Annotated[Actor, Depends(page_actor)]

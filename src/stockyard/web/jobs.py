@@ -1,0 +1,37 @@
+"""Background jobs that run inside `stockyard serve` (and `stockyard worker`): expiring reservations."""
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import Engine
+
+from stockyard.inventory.jobs import release_expired_reservations
+
+log = logging.getLogger("stockyard.jobs")
+
+
+class JobRunner:
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                released = await asyncio.to_thread(release_expired_reservations, self.engine)
+                if released:
+                    log.info("released %d expired reservations", released)
+            except Exception:  # a failing run must not stop later runs
+                log.exception("reservation expiry job failed")
+            await asyncio.sleep(self.interval)
