@@ -65,9 +65,9 @@ class ChangeStockStatus(_Command):
 assert set(WriteOffStock.model_fields["reason"].annotation.__args__) == set(WRITE_OFF_REASONS)  # type: ignore[union-attr]
 
 
-def _require_lot(sku: SkuRef, lot: str) -> None:
+def _require_lot(sku: SkuRef, lot: str, field: str = "lot") -> None:
     if sku.tracking != "none" and not lot.strip():
-        raise ValidationFailed(f"SKU {sku.code} is tracked by {sku.tracking}; a lot/serial is required", field="lot")
+        raise ValidationFailed(f"SKU {sku.code} is tracked by {sku.tracking}; a lot/serial is required", field=field)
 
 
 def _no_transit_status(status: Status, field: str) -> None:
@@ -76,15 +76,24 @@ def _no_transit_status(status: Status, field: str) -> None:
 
 
 def receive_stock(uow: UnitOfWork, cmd: ReceiveStock) -> int:
+    return receive_stock_batch(uow, [cmd])[0]
+
+
+def receive_stock_batch(uow: UnitOfWork, cmds: list[ReceiveStock]) -> list[int]:
+    """Several receipts in one transaction: all of them are posted, or none."""
     uow.require(INVENTORY_RECEIVE)
-    _no_transit_status(cmd.status, "status")
-    sku = resolve_sku(uow, cmd.sku)
-    _require_lot(sku, cmd.lot)
-    location = resolve_location(uow, cmd.location)
-    move = Move(sku.id, cmd.quantity, virtual_place(uow, Usage.SUPPLIER), location.place, cmd.status,
-                cmd.status, cmd.lot.strip())
-    posting = Posting(Reason.RECEIPT, cmd.document_type, cmd.document_id, cmd.note)
-    return post_moves(uow, [move], posting, [cmd.unit_cost])[0]
+    supplier = virtual_place(uow, Usage.SUPPLIER)
+    moves = []
+    for i, cmd in enumerate(cmds):
+        prefix = f"receipts[{i}]." if len(cmds) > 1 else ""
+        _no_transit_status(cmd.status, prefix + "status")
+        sku = resolve_sku(uow, cmd.sku, prefix + "sku")
+        _require_lot(sku, cmd.lot, prefix + "lot")
+        location = resolve_location(uow, cmd.location, prefix + "location")
+        moves.append(Move(sku.id, cmd.quantity, supplier, location.place, cmd.status, cmd.status, cmd.lot.strip()))
+    first = cmds[0]
+    posting = Posting(Reason.RECEIPT, first.document_type, first.document_id, first.note if len(cmds) == 1 else "")
+    return post_moves(uow, moves, posting, [cmd.unit_cost for cmd in cmds])
 
 
 def move_stock(uow: UnitOfWork, cmd: MoveStock) -> int:
