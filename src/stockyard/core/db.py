@@ -35,7 +35,7 @@ def create_db_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -
     if is_sqlite(url):
         return _sqlite_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     return create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, future=True
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
     )
 
 

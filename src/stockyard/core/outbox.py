@@ -31,6 +31,9 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+_INSERT = insert(OutboxEvent.__table__)
+
+
 def add_event(uow: "UnitOfWork", event_type: str, payload: dict[str, Any]) -> str:
     """Append one event in the unit of work's transaction; returns its id."""
     return add_events(uow, [(event_type, payload)])[0]
@@ -54,5 +57,5 @@ def add_events(uow: "UnitOfWork", events: list[tuple[str, dict[str, Any]]]) -> l
         }
         for event_type, payload in events
     ]
-    uow.conn.execute(insert(OutboxEvent.__table__), rows)
+    uow.conn.execute(_INSERT, rows if len(rows) > 1 else rows[0])
     return [r["event_id"] for r in rows]

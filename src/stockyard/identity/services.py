@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +18,13 @@ from stockyard.identity.domain import ROLES, USERS_MANAGE, parse_warehouse_ids, 
 from stockyard.identity.models import ApiKey, Tenant, User
 
 _hasher = PasswordHasher()
+
+# Verified API keys are remembered briefly so that the hot API paths do not pay a lookup per request. A key
+# revoked in this process is forgotten at once; other processes stop accepting it within KEY_CACHE_SECONDS.
+KEY_CACHE_SECONDS = 30.0
+_KEY_CACHE_MAX = 10_000
+_key_cache: dict[str, tuple[float, Actor]] = {}
+_key_cache_lock = threading.Lock()
 
 
 def create_tenant(engine: Engine, slug: str, name: str) -> int:
@@ -85,21 +94,32 @@ def revoke_api_key(uow: UnitOfWork, key_id: int) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound(f"no active API key {key_id}", field="key_id")
+    with _key_cache_lock:
+        _key_cache.clear()
 
 
 def actor_from_api_key(engine: Engine, token: str) -> Actor:
     parts = token.split("_")
     if len(parts) < 3 or parts[0] != "sy":
         raise NotAuthenticated("malformed API key")
+    digest = _digest(token)
+    cached = _key_cache.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     with UnitOfWork(engine, readonly=True) as uow:
         row = uow.conn.execute(
             select(ApiKey.key_hash, ApiKey.revoked_at, *User.__table__.c)
             .join(User, User.id == ApiKey.user_id)
             .where(ApiKey.prefix == parts[1])
         ).first()
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, _digest(token)):
+    if row is None or row.revoked_at is not None or not row.active or not hmac.compare_digest(row.key_hash, digest):
         raise NotAuthenticated("unknown or revoked API key")
-    return _actor_from_row(row)
+    actor = _actor_from_row(row)
+    with _key_cache_lock:
+        if len(_key_cache) >= _KEY_CACHE_MAX:
+            _key_cache.clear()
+        _key_cache[digest] = (time.monotonic() + KEY_CACHE_SECONDS, actor)
+    return actor
 
 
 def actor_for_user(engine: Engine, user_id: int) -> Actor:

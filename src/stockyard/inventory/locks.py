@@ -6,7 +6,7 @@ are locked with SELECT ... FOR UPDATE; on SQLite, BEGIN IMMEDIATE already serial
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 
 from stockyard.core.uow import UnitOfWork
 from stockyard.inventory.domain import LevelKey
@@ -64,12 +64,16 @@ def lock_level_ids(uow: UnitOfWork, level_ids: list[int]) -> dict[int, LockedLev
     return {row.id: LockedLevel(row.id, row.on_hand, row.reserved) for row in uow.conn.execute(stmt)}
 
 
+_t = StockLevel.__table__
+_ADD_RESERVED = (
+    update(_t)
+    .where(_t.c.id == bindparam("b_level"), _t.c.tenant_id == bindparam("b_tenant"),
+           _t.c.on_hand - _t.c.reserved >= bindparam("b_quantity"))
+    .values(reserved=_t.c.reserved + bindparam("b_quantity"))
+)
+
+
 def add_reserved(uow: UnitOfWork, level_id: int, quantity: int) -> bool:
     """Reserve on one row if it has the free stock: the conditional UPDATE that makes oversell impossible."""
-    t = StockLevel.__table__
-    result = uow.conn.execute(
-        update(t)
-        .where(t.c.id == level_id, t.c.tenant_id == uow.tenant_id, t.c.on_hand - t.c.reserved >= quantity)
-        .values(reserved=t.c.reserved + quantity)
-    )
+    result = uow.conn.execute(_ADD_RESERVED, {"b_level": level_id, "b_tenant": uow.tenant_id, "b_quantity": quantity})
     return result.rowcount == 1

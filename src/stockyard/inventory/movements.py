@@ -10,7 +10,14 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_ADJUST, INVENTORY_MOVE, INVENTORY_RECEIVE
 from stockyard.inventory.domain import WRITE_OFF_REASONS, Move, Reason, Status, Usage
 from stockyard.inventory.ledger import Posting, post_moves
-from stockyard.inventory.refs import SkuRef, resolve_location, resolve_sku, virtual_place
+from stockyard.inventory.refs import (
+    SkuRef,
+    resolve_location,
+    resolve_locations,
+    resolve_sku,
+    resolve_skus,
+    virtual_place,
+)
 
 Ref = int | str
 
@@ -82,18 +89,24 @@ def receive_stock(uow: UnitOfWork, cmd: ReceiveStock) -> int:
 def receive_stock_batch(uow: UnitOfWork, cmds: list[ReceiveStock]) -> list[int]:
     """Several receipts in one transaction: all of them are posted, or none."""
     uow.require(INVENTORY_RECEIVE)
+    prefixes = _prefixes("receipts", len(cmds))
+    for prefix, cmd in zip(prefixes, cmds, strict=True):
+        _no_transit_status(cmd.status, prefix + "status")
+    skus = resolve_skus(uow, [c.sku for c in cmds], [p + "sku" for p in prefixes])
+    locations = resolve_locations(uow, [c.location for c in cmds], [p + "location" for p in prefixes])
     supplier = virtual_place(uow, Usage.SUPPLIER)
     moves = []
-    for i, cmd in enumerate(cmds):
-        prefix = f"receipts[{i}]." if len(cmds) > 1 else ""
-        _no_transit_status(cmd.status, prefix + "status")
-        sku = resolve_sku(uow, cmd.sku, prefix + "sku")
+    for prefix, cmd, sku, location in zip(prefixes, cmds, skus, locations, strict=True):
         _require_lot(sku, cmd.lot, prefix + "lot")
-        location = resolve_location(uow, cmd.location, prefix + "location")
         moves.append(Move(sku.id, cmd.quantity, supplier, location.place, cmd.status, cmd.status, cmd.lot.strip()))
     first = cmds[0]
     posting = Posting(Reason.RECEIPT, first.document_type, first.document_id, first.note if len(cmds) == 1 else "")
     return post_moves(uow, moves, posting, [cmd.unit_cost for cmd in cmds])
+
+
+def _prefixes(name: str, n: int) -> list[str]:
+    """Field-name prefixes for error messages: none for a single command, `name[i].` in a batch."""
+    return [""] if n == 1 else [f"{name}[{i}]." for i in range(n)]
 
 
 def move_stock(uow: UnitOfWork, cmd: MoveStock) -> int:
@@ -103,19 +116,19 @@ def move_stock(uow: UnitOfWork, cmd: MoveStock) -> int:
 def move_stock_batch(uow: UnitOfWork, cmds: list[MoveStock]) -> list[int]:
     """Several moves in one transaction: all of them are posted, or none."""
     uow.require(INVENTORY_MOVE)
+    prefixes = _prefixes("moves", len(cmds))
+    for prefix, cmd in zip(prefixes, cmds, strict=True):
+        _no_transit_status(cmd.status, prefix + "status")
+    skus = resolve_skus(uow, [c.sku for c in cmds], [p + "sku" for p in prefixes])
+    sources = resolve_locations(uow, [c.from_location for c in cmds], [p + "from_location" for p in prefixes])
+    targets = resolve_locations(uow, [c.to_location for c in cmds], [p + "to_location" for p in prefixes])
     moves = []
-    for i, cmd in enumerate(cmds):
-        field_prefix = f"moves[{i}]." if len(cmds) > 1 else ""
-        _no_transit_status(cmd.status, field_prefix + "status")
-        sku = resolve_sku(uow, cmd.sku, field_prefix + "sku")
-        source = resolve_location(uow, cmd.from_location, field_prefix + "from_location")
-        target = resolve_location(uow, cmd.to_location, field_prefix + "to_location")
+    for prefix, cmd, sku, source, target in zip(prefixes, cmds, skus, sources, targets, strict=True):
         if source.id == target.id:
-            raise ValidationFailed("is the same location as from_location", field=field_prefix + "to_location")
+            raise ValidationFailed("is the same location as from_location", field=prefix + "to_location")
         if source.warehouse_id != target.warehouse_id:
-            raise ValidationFailed(
-                "is in another warehouse; use a transfer between warehouses", field=field_prefix + "to_location"
-            )
+            raise ValidationFailed("is in another warehouse; use a transfer between warehouses",
+                                   field=prefix + "to_location")
         moves.append(Move(sku.id, cmd.quantity, source.place, target.place, cmd.status, cmd.status, cmd.lot.strip()))
     reason = cmds[0].reason if len({c.reason for c in cmds}) == 1 else Reason.MOVE
     return post_moves(uow, moves, Posting(reason, note=cmds[0].note if len(cmds) == 1 else ""))

@@ -135,3 +135,65 @@ def ensure_virtual_locations(uow: UnitOfWork) -> None:
                 for u in missing
             ],
         )
+
+
+def resolve_skus(uow: UnitOfWork, refs: list[int | str], fields: list[str]) -> list[SkuRef]:
+    """Many SKU references in at most two queries (ids, then codes or barcodes); the first unknown one raises."""
+    t = Sku.__table__
+    ids = {r for r in refs if isinstance(r, int)}
+    texts = {r.strip() for r in refs if isinstance(r, str)}
+    by_id: dict[int, SkuRef] = {}
+    by_text: dict[str, SkuRef] = {}
+    if ids:
+        for row in uow.conn.execute(select(t.c.id, t.c.code, t.c.tracking)
+                                    .where(t.c.tenant_id == uow.tenant_id, t.c.id.in_(sorted(ids)))):
+            by_id[row.id] = SkuRef(row.id, row.code, row.tracking)
+    if texts - {""}:
+        wanted = sorted(texts - {""})
+        for row in uow.conn.execute(select(t.c.id, t.c.code, t.c.tracking)
+                                    .where(t.c.tenant_id == uow.tenant_id, t.c.code.in_(wanted))):
+            by_text[row.code] = SkuRef(row.id, row.code, row.tracking)
+        missing = [w for w in wanted if w not in by_text]
+        if missing:
+            b = Barcode.__table__
+            for row in uow.conn.execute(select(b.c.code.label("barcode"), t.c.id, t.c.code, t.c.tracking)
+                                        .join(t, t.c.id == b.c.sku_id)
+                                        .where(b.c.tenant_id == uow.tenant_id, b.c.code.in_(missing))):
+                by_text[row.barcode] = SkuRef(row.id, row.code, row.tracking)
+    out = []
+    for ref, field in zip(refs, fields, strict=True):
+        if isinstance(ref, str) and not ref.strip():
+            raise ValidationFailed("is required", field=field)
+        found = by_id.get(ref) if isinstance(ref, int) else by_text.get(ref.strip())
+        if found is None:
+            raise NotFound(f"unknown SKU '{ref}'", field=field)
+        out.append(found)
+    return out
+
+
+def resolve_locations(uow: UnitOfWork, refs: list[int | str], fields: list[str]) -> list[LocationRef]:
+    """Many stocked-location references (ids or paths) in at most two queries; the first unknown one raises.
+    Checks the actor's warehouse limits like resolve_location."""
+    t = Location.__table__
+    cols = (t.c.id, t.c.path, t.c.usage, t.c.warehouse_id, t.c.type, t.c.kind)
+    ids = sorted({r for r in refs if isinstance(r, int)})
+    paths = sorted({r.strip().upper() for r in refs if isinstance(r, str) and r.strip()})
+    by_id: dict[int, LocationRef] = {}
+    by_path: dict[str, LocationRef] = {}
+    if ids:
+        for row in uow.conn.execute(select(*cols).where(t.c.tenant_id == uow.tenant_id, t.c.id.in_(ids))):
+            by_id[row.id] = LocationRef(*row)
+    if paths:
+        for row in uow.conn.execute(select(*cols).where(t.c.tenant_id == uow.tenant_id, t.c.path.in_(paths))):
+            by_path[row.path] = LocationRef(*row)
+    out = []
+    for ref, field in zip(refs, fields, strict=True):
+        if isinstance(ref, str) and not ref.strip():
+            raise ValidationFailed("is required", field=field)
+        found = by_id.get(ref) if isinstance(ref, int) else by_path.get(ref.strip().upper())
+        if found is None or found.usage != Usage.INTERNAL:
+            raise NotFound(f"unknown location '{ref}'", field=field)
+        if uow.actor is not None:
+            uow.actor.require_warehouse(found.warehouse_id)  # type: ignore[arg-type]
+        out.append(found)
+    return out

@@ -6,10 +6,11 @@ in lock order. A hold with `reserved_until` in the past is released by the expir
 spot when a new reservation would otherwise fail for want of stock.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
@@ -29,7 +30,7 @@ from stockyard.inventory.domain import (
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.locks import add_reserved
 from stockyard.inventory.min_stock import check_min_stock
-from stockyard.inventory.models import Location, Reservation, ReservationLine, StockLevel, Warehouse
+from stockyard.inventory.models import MinStockRule, Reservation, ReservationLine, StockLevel, Warehouse
 from stockyard.inventory.refs import resolve_sku, resolve_warehouse, virtual_place
 
 _MAX_ATTEMPTS = 5
@@ -46,9 +47,14 @@ class ReserveStock(BaseModel):
 
 
 def reserve_stock(uow: UnitOfWork, cmd: ReserveStock) -> int:
-    uow.require(INVENTORY_RESERVE)
+    actor = uow.require(INVENTORY_RESERVE)
     sku_id = cmd.sku if isinstance(cmd.sku, int) else resolve_sku(uow, cmd.sku).id
-    warehouse_id = None if cmd.warehouse is None else resolve_warehouse(uow, cmd.warehouse)
+    if isinstance(cmd.warehouse, int):
+        # An unknown or foreign id simply has no candidate rows; it is named in the error path below.
+        actor.require_warehouse(cmd.warehouse)
+        warehouse_id: int | None = cmd.warehouse
+    else:
+        warehouse_id = None if cmd.warehouse is None else resolve_warehouse(uow, cmd.warehouse)
     plan = _claim(uow, sku_id, warehouse_id, cmd.quantity)
     if plan is None:
         released = release_expired_for_sku(uow, sku_id)
@@ -56,87 +62,107 @@ def reserve_stock(uow: UnitOfWork, cmd: ReserveStock) -> int:
     if plan is None:
         if isinstance(cmd.sku, int):
             resolve_sku(uow, cmd.sku)  # an unknown SKU is NotFound, not a shortage
+        if isinstance(cmd.warehouse, int):
+            resolve_warehouse(uow, cmd.warehouse)
         raise Conflict(
             f"not enough stock to reserve {cmd.quantity} of SKU {cmd.sku}",
             field="quantity",
             details={"available": _free_total(uow, sku_id, warehouse_id)},
         )
-    reserved_warehouse = plan[0][2]
-    until = utcnow() + timedelta(seconds=cmd.ttl_seconds) if cmd.ttl_seconds else None
-    reservation_id = uow.conn.execute(
-        insert(Reservation.__table__)
-        .values(tenant_id=uow.tenant_id, sku_id=sku_id, warehouse_id=reserved_warehouse, quantity=cmd.quantity,
-                reference=cmd.reference, reserved_until=until, created_at=utcnow())
-        .returning(Reservation.__table__.c.id)
-    ).scalar_one()
-    uow.conn.execute(
-        insert(ReservationLine.__table__),
-        [{"tenant_id": uow.tenant_id, "reservation_id": reservation_id, "level_id": level_id, "quantity": take}
-         for level_id, take, _ in plan],
-    )
-    pairs = sorted({(sku_id, wh) for _, _, wh in plan})
+    now = utcnow()
+    until = now + timedelta(seconds=cmd.ttl_seconds) if cmd.ttl_seconds else None
+    reservation_id = uow.conn.execute(_INSERT_RESERVATION, {
+        "tenant_id": uow.tenant_id, "sku_id": sku_id, "warehouse_id": plan[0].warehouse_id,
+        "quantity": cmd.quantity, "state": "active", "reference": cmd.reference, "reserved_until": until,
+        "created_at": now}).scalar_one()
+    lines = [{"tenant_id": uow.tenant_id, "reservation_id": reservation_id, "level_id": c.level_id,
+              "quantity": c.take} for c in plan]
+    uow.conn.execute(_INSERT_LINE, lines if len(lines) > 1 else lines[0])
+    pairs = sorted({(sku_id, c.warehouse_id) for c in plan})
     add_event(uow, "stock.reserved.v1", {"reservation_id": reservation_id, "sku_id": sku_id,
                                          "quantity": cmd.quantity, "reference": cmd.reference,
                                          "items": [{"sku_id": s, "warehouse_id": w} for s, w in pairs]})
-    check_min_stock(uow, pairs)
+    ruled = sorted({(sku_id, c.warehouse_id) for c in plan if c.has_rule})
+    if ruled:
+        check_min_stock(uow, ruled)
     return reservation_id
 
 
-def _candidates(uow: UnitOfWork, sku_id: int, warehouse_id: int | None) -> list[tuple[Candidate, int]]:
-    levels = StockLevel.__table__
-    warehouses = Warehouse.__table__
-    locations = Location.__table__
-    stmt = (
-        select(levels.c.id, levels.c.location_id, levels.c.lot, levels.c.warehouse_id,
-               (levels.c.on_hand - levels.c.reserved).label("free"))
-        .join(warehouses, warehouses.c.id == levels.c.warehouse_id)
-        .join(locations, locations.c.id == levels.c.location_id)
-        .where(
-            levels.c.tenant_id == uow.tenant_id,
-            levels.c.sku_id == sku_id,
-            levels.c.status == Status.SELLABLE.value,
-            levels.c.on_hand > levels.c.reserved,
-            locations.c.usage == Usage.INTERNAL.value,
-            warehouses.c.active.is_(True),
-        )
-        # Preference: the warehouse's priority, then fewest splits (fullest row first), then lock order.
-        .order_by(warehouses.c.priority, levels.c.warehouse_id, (levels.c.on_hand - levels.c.reserved).desc(),
-                  levels.c.location_id, levels.c.lot)
+@dataclass(frozen=True)
+class Claimed:
+    level_id: int
+    take: int
+    warehouse_id: int
+    has_rule: bool
+
+
+_levels = StockLevel.__table__
+_warehouses = Warehouse.__table__
+_rules = MinStockRule.__table__
+_has_rule = (
+    select(_rules.c.id)
+    .where(_rules.c.tenant_id == _levels.c.tenant_id, _rules.c.sku_id == _levels.c.sku_id,
+           _rules.c.warehouse_id == _levels.c.warehouse_id)
+    .exists()
+)
+# Sellable levels only exist at internal locations (transit holds in_transit), so no location join is needed.
+_CANDIDATES = (
+    select(_levels.c.id, _levels.c.location_id, _levels.c.lot, _levels.c.warehouse_id,
+           (_levels.c.on_hand - _levels.c.reserved).label("free"), _has_rule.label("has_rule"))
+    .join(_warehouses, _warehouses.c.id == _levels.c.warehouse_id)
+    .where(
+        _levels.c.tenant_id == bindparam("tenant_id"),
+        _levels.c.sku_id == bindparam("sku_id"),
+        _levels.c.status == Status.SELLABLE.value,
+        _levels.c.on_hand > _levels.c.reserved,
+        _warehouses.c.active.is_(True),
     )
-    if warehouse_id is not None:
-        stmt = stmt.where(levels.c.warehouse_id == warehouse_id)
-    return [(Candidate(r.id, r.location_id, r.lot, r.free), r.warehouse_id) for r in uow.conn.execute(stmt)]
+    # Preference: the warehouse's priority, then fewest splits (fullest row first), then lock order.
+    .order_by(_warehouses.c.priority, _levels.c.warehouse_id, (_levels.c.on_hand - _levels.c.reserved).desc(),
+              _levels.c.location_id, _levels.c.lot)
+)
+_CANDIDATES_IN_WAREHOUSE = _CANDIDATES.where(_levels.c.warehouse_id == bindparam("warehouse_id"))
+_INSERT_RESERVATION = insert(Reservation.__table__).returning(Reservation.__table__.c.id)
+_INSERT_LINE = insert(ReservationLine.__table__)
 
 
-def _claim(uow: UnitOfWork, sku_id: int, warehouse_id: int | None, quantity: int) -> list[tuple[int, int, int]] | None:
-    """Claim `quantity` with conditional UPDATEs; returns (level_id, take, warehouse_id) or None if short.
+def _candidates(uow: UnitOfWork, sku_id: int, warehouse_id: int | None) -> list[tuple[Candidate, int, bool]]:
+    params = {"tenant_id": uow.tenant_id, "sku_id": sku_id}
+    if warehouse_id is None:
+        rows = uow.conn.execute(_CANDIDATES, params)
+    else:
+        rows = uow.conn.execute(_CANDIDATES_IN_WAREHOUSE, {**params, "warehouse_id": warehouse_id})
+    return [(Candidate(r.id, r.location_id, r.lot, r.free), r.warehouse_id, bool(r.has_rule)) for r in rows]
+
+
+def _claim(uow: UnitOfWork, sku_id: int, warehouse_id: int | None, quantity: int) -> list[Claimed] | None:
+    """Claim `quantity` with conditional UPDATEs; None when the stock is short.
 
     A lost race (another buyer took the row between our read and our UPDATE) undoes what this attempt
     claimed and plans again from fresh numbers."""
     for _ in range(_MAX_ATTEMPTS):
         found = _candidates(uow, sku_id, warehouse_id)
+        candidates = [c for c, _, _ in found]
         if warehouse_id is None and found:
             # Prefer covering the whole quantity from one warehouse (fewest shipments).
             by_wh: dict[int, list[Candidate]] = {}
-            for cand, wh in found:
+            for cand, wh, _ in found:
                 by_wh.setdefault(wh, []).append(cand)
             whole = next((c for c in by_wh.values() if sum(x.free for x in c) >= quantity), None)
-            candidates = whole if whole is not None else [c for c, _ in found]
-        else:
-            candidates = [c for c, _ in found]
+            candidates = whole if whole is not None else candidates
         plan = plan_reservation(candidates, quantity)
         if not plan:
             return None
-        warehouse_of = {c.level_id: wh for c, wh in found}
-        location_of = {c.level_id: (c.location_id, c.lot) for c, _ in found}
-        ordered = sorted(plan, key=lambda p: LevelKey(sku_id, location_of[p[0]][0], Status.SELLABLE, location_of[p[0]][1]))
+        info = {c.level_id: (c, wh, has_rule) for c, wh, has_rule in found}
+        ordered = sorted(plan, key=lambda p: LevelKey(sku_id, info[p[0]][0].location_id, Status.SELLABLE,
+                                                      info[p[0]][0].lot))
         claimed: list[tuple[int, int]] = []
         for level_id, take in ordered:
             if not add_reserved(uow, level_id, take):
                 break
             claimed.append((level_id, take))
         else:
-            return [(level_id, take, warehouse_of[level_id]) for level_id, take in claimed]
+            return [Claimed(level_id, take, info[level_id][1], info[level_id][2]) for level_id, take in claimed]
         _unreserve(uow, claimed)
     return None
 
@@ -148,7 +174,7 @@ def _unreserve(uow: UnitOfWork, claimed: list[tuple[int, int]]) -> None:
 
 
 def _free_total(uow: UnitOfWork, sku_id: int, warehouse_id: int | None) -> int:
-    return sum(c.free for c, _ in _candidates(uow, sku_id, warehouse_id))
+    return sum(c.free for c, _, _ in _candidates(uow, sku_id, warehouse_id))
 
 
 def _load_active(uow: UnitOfWork, reservation_id: int) -> tuple[object, list[tuple[int, int]]]:
