@@ -32,18 +32,26 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_url() -> str:
-    """A database of its own for this test process, created fresh from the configured server."""
-    base = make_url(PG_URL)
-    name = f"{base.database}_{_worker()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _admin(sql: str) -> None:
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(sql))
     finally:
         admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _postgres_db_name() -> str:
+    # Unique per test process, so that parallel runs never share (or drop) each other's database.
+    return f"{make_url(PG_URL).database}_{_worker()}_{os.getpid()}"
+
+
+def _postgres_url() -> str:
+    """A database of its own for this test process, created fresh from the configured server."""
+    name = _postgres_db_name()
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{name}"')
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +60,8 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engi
     yield made
     for engine in made.values():
         engine.dispose()
+    if "postgresql" in made:
+        _admin(f'DROP DATABASE IF EXISTS "{_postgres_db_name()}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from stockyard.catalog.services import CreateProduct, create_product
 from stockyard.core.uow import perform
 from stockyard.inventory import movements, warehouses
-
 from tests.conftest import TenantCtx
 
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from stockyard.core.db import create_db_engine
+from stockyard.core.errors import DomainError
 from stockyard.core.settings import get_settings
 
 app = typer.Typer(help="Stockyard: ERP + ecommerce for warehouse-backed commerce.", no_args_is_help=True)
@@ -53,8 +54,12 @@ def demo(
     if if_empty and not database_is_empty(engine):
         console.print("demo data already present")
         return
-    with progress_bar() as progress:
-        summary = build_demo(engine, progress)
+    try:
+        with progress_bar() as progress:
+            summary = build_demo(engine, progress)
+    except DomainError as error:
+        console.print(f"[red]{error}[/red] (the demo data is built once, into a database without it)")
+        raise typer.Exit(1) from None
     for line in summary:
         console.print(line)
 

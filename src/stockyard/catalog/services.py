@@ -99,7 +99,8 @@ def create_product(uow: UnitOfWork, cmd: CreateProduct) -> int:
     now = utcnow()
     product_id = uow.conn.execute(insert(Product).values(
         tenant_id=uow.tenant_id, name=cmd.name, description=cmd.description, brand_id=brand_id,
-        category_id=category_id, part_number=cmd.part_number.strip(), created_at=now).returning(Product.id)).scalar_one()
+        category_id=category_id, part_number=cmd.part_number.strip(), created_at=now)
+        .returning(Product.id)).scalar_one()
     for s in cmd.skus:
         sku_id = uow.conn.execute(insert(Sku).values(
             tenant_id=uow.tenant_id, product_id=product_id, code=s.code, name=s.name or cmd.name, unit=s.unit,
@@ -120,5 +121,7 @@ def add_barcode(uow: UnitOfWork, *, sku: str, code: str, kind: str) -> int:
         raise NotFound(f"unknown SKU '{sku}'", field="sku")
     if uow.execute(select(Barcode.id).where(Barcode.code == code)).first():
         raise Conflict(f"barcode {code} is already used", field="code")
-    return uow.conn.execute(insert(Barcode).values(tenant_id=uow.tenant_id, sku_id=sku_id, code=code, kind=kind)
-                            .returning(Barcode.id)).scalar_one()
+    barcode_id = uow.conn.execute(insert(Barcode).values(tenant_id=uow.tenant_id, sku_id=sku_id, code=code,
+                                                         kind=kind).returning(Barcode.id)).scalar_one()
+    add_event(uow, "sku.barcode_added.v1", {"sku_id": sku_id, "sku": sku, "code": code, "kind": kind})
+    return barcode_id

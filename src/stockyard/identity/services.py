@@ -74,8 +74,15 @@ def create_user(
     ).scalar_one()
 
 
+def _require_own_or_manage(uow: UnitOfWork, user_id: int) -> None:
+    """A user may look after their own keys; anyone else's need users.manage (a key carries its user's rights)."""
+    if uow.actor is not None and uow.actor.user_id is not None and uow.actor.user_id != user_id:
+        uow.actor.require(USERS_MANAGE)
+
+
 def create_api_key(uow: UnitOfWork, *, user_id: int, name: str) -> str:
     """Returns the key in clear once; only its hash is stored."""
+    _require_own_or_manage(uow, user_id)
     if uow.execute(select(User.id).where(User.id == user_id)).first() is None:
         raise NotFound(f"no user {user_id}", field="user_id")
     prefix = secrets.token_hex(6)
@@ -89,6 +96,9 @@ def create_api_key(uow: UnitOfWork, *, user_id: int, name: str) -> str:
 
 
 def revoke_api_key(uow: UnitOfWork, key_id: int) -> None:
+    owner = uow.execute(select(ApiKey.user_id).where(ApiKey.id == key_id)).scalar()
+    if owner is not None:
+        _require_own_or_manage(uow, owner)
     result = uow.execute(
         update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
     )

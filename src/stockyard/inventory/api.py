@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from stockyard.core.errors import NotFound
 from stockyard.core.uow import perform, read
 from stockyard.inventory import counts, min_stock, movements, queries, reservations, transfers, warehouses
-from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_warehouse
+from stockyard.inventory.domain import WholeNumber
+from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_sku_text, resolve_warehouse
 from stockyard.web.deps import ApiActor, EngineDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -159,7 +160,7 @@ def open_count(cmd: counts.OpenCount, engine: EngineDep, actor: ApiActor) -> Cre
 class RecordIn(BaseModel):
     location: int | str
     sku: int | str
-    counted: int = Field(ge=0)
+    counted: WholeNumber = Field(ge=0)
     lot: str = ""
 
 
@@ -206,7 +207,7 @@ def alerts(engine: EngineDep, actor: ApiActor, state: str = "open") -> list[dict
 @router.get("/atp")
 def available_to_promise(engine: EngineDep, actor: ApiActor, sku: str) -> dict[str, Any]:
     def _atp(uow: Any) -> dict[str, Any]:
-        ref = resolve_sku(uow, int(sku) if sku.isdigit() else sku)
+        ref = resolve_sku_text(uow, sku)
         return queries.stock_for_skus(uow, [ref.id])[ref.id].as_dict()
 
     return read(engine, actor, _atp)
@@ -223,7 +224,7 @@ def stock(engine: EngineDep, actor: ApiActor, q: str = "", warehouse: str | None
     return read(engine, actor, _stock)
 
 
-@router.get("/locations/{location}/stock")
+@router.get("/locations/{location:path}/stock")
 def stock_at_location(location: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
     def _at(uow: Any) -> dict[str, Any]:
         loc = resolve_location(uow, int(location) if location.isdigit() else location)

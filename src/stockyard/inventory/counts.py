@@ -13,7 +13,7 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_COUNT, INVENTORY_COUNT_APPROVE
-from stockyard.inventory.domain import Move, Place, Reason, Status, Usage, count_variance
+from stockyard.inventory.domain import Move, Place, Reason, Status, Usage, WholeNumber, count_variance
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.models import Location, StockCount, StockCountLine, StockLevel
 from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_warehouse, virtual_place
@@ -33,7 +33,7 @@ class RecordCount(BaseModel):
     count_id: int
     location: int | str
     sku: int | str
-    counted: int = Field(ge=0)
+    counted: WholeNumber = Field(ge=0)
     lot: str = Field(default="", max_length=64)
 
 
@@ -97,8 +97,19 @@ def record_count(uow: UnitOfWork, cmd: RecordCount) -> int:
     location = resolve_location(uow, cmd.location, warehouse_id=count.warehouse_id)  # type: ignore[attr-defined]
     sku = resolve_sku(uow, cmd.sku)
     lot = cmd.lot.strip()
-    system_qty = _sellable_on_hand(uow, sku.id, location.id, lot)
+    if sku.tracking != "none" and not lot:
+        raise ValidationFailed(f"SKU {sku.code} is tracked by {sku.tracking}; count it lot by lot", field="lot")
     lines = StockCountLine.__table__
+    heads = StockCount.__table__
+    # Two open counts each adjusting from the same snapshot would post the variance twice.
+    elsewhere = uow.conn.execute(select(lines.c.count_id).join(heads, heads.c.id == lines.c.count_id).where(
+        lines.c.tenant_id == uow.tenant_id, lines.c.count_id != cmd.count_id, heads.c.state == "open",
+        lines.c.location_id == location.id, lines.c.sku_id == sku.id, lines.c.lot == lot,
+        lines.c.counted.is_not(None))).scalar()
+    if elsewhere is not None:
+        raise Conflict(f"{sku.code} at {location.path} is already counted on open count {elsewhere}; approve or "
+                       "cancel that count first", field="sku")
+    system_qty = _sellable_on_hand(uow, sku.id, location.id, lot)
     values = {"counted": cmd.counted, "system_qty": system_qty, "counted_by_name": actor.name,
               "counted_at": utcnow()}
     line_id = uow.conn.execute(select(lines.c.id).where(
@@ -110,6 +121,8 @@ def record_count(uow: UnitOfWork, cmd: RecordCount) -> int:
             expected=0, **values).returning(lines.c.id)).scalar_one()
     else:
         uow.conn.execute(update(lines).where(lines.c.id == line_id).values(**values))
+    add_event(uow, "count.line_recorded.v1", {"count_id": cmd.count_id, "line_id": line_id, "sku_id": sku.id,
+                                              "location_id": location.id, "counted": cmd.counted})
     return line_id
 
 

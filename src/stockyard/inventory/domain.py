@@ -6,6 +6,9 @@ Nothing here touches the database; tests/inventory/test_domain.py drives it with
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 from stockyard.core.errors import ValidationFailed
 
@@ -78,6 +81,16 @@ class Move:
     from_status: str
     to_status: str
     lot: str = ""
+
+
+def _not_true_or_false(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+# A quantity in a command: pydantic alone would read JSON true/false as 1/0.
+WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
 
 
 def require_positive(quantity: int, field: str = "quantity") -> int:

@@ -40,6 +40,8 @@ def set_min_stock_rule(
         set_={"minimum": minimum, "safety_stock": safety_stock},
     ).returning(t.c.id)
     rule_id = uow.conn.execute(stmt).scalar_one()
+    add_events(uow, [("min_stock_rule.set.v1", {"rule_id": rule_id, "sku_id": sku_ref.id, "warehouse_id": warehouse_id,
+                                                "minimum": minimum, "safety_stock": safety_stock})])
     check_min_stock(uow, [(sku_ref.id, warehouse_id)])
     return rule_id
 

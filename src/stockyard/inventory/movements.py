@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stockyard.core.errors import ValidationFailed
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_ADJUST, INVENTORY_MOVE, INVENTORY_RECEIVE
-from stockyard.inventory.domain import WRITE_OFF_REASONS, Move, Reason, Status, Usage
+from stockyard.inventory.domain import WRITE_OFF_REASONS, Move, Reason, Status, Usage, WholeNumber
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.refs import (
     SkuRef,
@@ -29,7 +29,7 @@ class _Command(BaseModel):
 class ReceiveStock(_Command):
     sku: Ref
     location: Ref
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     status: Status = Status.SELLABLE
     unit_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
     lot: str = Field(default="", max_length=64)
@@ -42,7 +42,7 @@ class MoveStock(_Command):
     sku: Ref
     from_location: Ref
     to_location: Ref
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     status: Status = Status.SELLABLE
     lot: str = Field(default="", max_length=64)
     reason: Literal["putaway", "move"] = "move"
@@ -52,7 +52,7 @@ class MoveStock(_Command):
 class WriteOffStock(_Command):
     sku: Ref
     location: Ref
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     reason: Literal["damaged", "expired", "lost", "theft", "sample", "other"]
     status: Status = Status.SELLABLE
     lot: str = Field(default="", max_length=64)
@@ -62,7 +62,7 @@ class WriteOffStock(_Command):
 class ChangeStockStatus(_Command):
     sku: Ref
     location: Ref
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     from_status: Status
     to_status: Status
     lot: str = Field(default="", max_length=64)
@@ -72,9 +72,12 @@ class ChangeStockStatus(_Command):
 assert set(WriteOffStock.model_fields["reason"].annotation.__args__) == set(WRITE_OFF_REASONS)  # type: ignore[union-attr]
 
 
-def _require_lot(sku: SkuRef, lot: str, field: str = "lot") -> None:
+def _require_lot(sku: SkuRef, lot: str, field: str = "lot", quantity: int = 1) -> None:
     if sku.tracking != "none" and not lot.strip():
         raise ValidationFailed(f"SKU {sku.code} is tracked by {sku.tracking}; a lot/serial is required", field=field)
+    if sku.tracking == "serial" and quantity != 1:
+        raise ValidationFailed(f"SKU {sku.code} is serial-tracked: receive one unit per serial number",
+                               field=field.removesuffix("lot") + "quantity")
 
 
 def _no_transit_status(status: Status, field: str) -> None:
@@ -97,7 +100,7 @@ def receive_stock_batch(uow: UnitOfWork, cmds: list[ReceiveStock]) -> list[int]:
     supplier = virtual_place(uow, Usage.SUPPLIER)
     moves = []
     for prefix, cmd, sku, location in zip(prefixes, cmds, skus, locations, strict=True):
-        _require_lot(sku, cmd.lot, prefix + "lot")
+        _require_lot(sku, cmd.lot, prefix + "lot", cmd.quantity)
         moves.append(Move(sku.id, cmd.quantity, supplier, location.place, cmd.status, cmd.status, cmd.lot.strip()))
     first = cmds[0]
     posting = Posting(Reason.RECEIPT, first.document_type, first.document_id, first.note if len(cmds) == 1 else "")

@@ -1,6 +1,6 @@
 """Read models for the stock pages and the API. They read through the tenant-scoped session."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from stockyard.inventory.models import (
     TransferLine,
     Warehouse,
 )
+from stockyard.inventory.refs import resolve_location, resolve_sku
 
 
 @dataclass
@@ -88,8 +89,16 @@ def location_tree(uow: UnitOfWork, warehouse_id: int) -> list[dict[str, Any]]:
         .outerjoin(totals, totals.c.location_id == Location.id)
         .where(Location.warehouse_id == warehouse_id, Location.usage == Usage.INTERNAL.value)
         .order_by(Location.path)).all()
-    return [{"location": loc, "depth": loc.path.count("/") - 1, "on_hand": int(on_hand or 0), "skus": int(skus or 0)}
-            for loc, on_hand, skus in rows]
+    nodes = [{"location": loc, "depth": loc.path.count("/") - 1, "on_hand": int(on_hand or 0), "skus": int(skus or 0),
+              "total_on_hand": 0} for loc, on_hand, skus in rows]
+    by_path = {n["location"].path: n for n in nodes}
+    for node in nodes:  # `total_on_hand` adds up a location and everything below it
+        parts = node["location"].path.split("/")
+        for depth in range(2, len(parts) + 1):
+            ancestor = by_path.get("/".join(parts[:depth]))
+            if ancestor is not None:
+                ancestor["total_on_hand"] += node["on_hand"]
+    return nodes
 
 
 def stock_for_skus(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, SkuStock]:
@@ -213,7 +222,10 @@ def inventory_value(uow: UnitOfWork) -> list[dict[str, Any]]:
              "units": units[w], "value": round_money(value[w]), "uncosted_units": uncosted[w]} for w in warehouses]
 
 
-def list_transfers(uow: UnitOfWork, state: str | None = None, page: int = 1) -> Page[Any]:
+OPEN_TRANSFER_STATES = ("in_transit", "partially_received")
+
+
+def list_transfers(uow: UnitOfWork, state: str | None = None, page: int = 1, *, open_only: bool = False) -> Page[Any]:
     src, dst = aliased(Warehouse), aliased(Warehouse)
     units = (select(TransferLine.transfer_id, func.sum(TransferLine.quantity).label("quantity"),
                     func.sum(TransferLine.received).label("received"))
@@ -224,6 +236,8 @@ def list_transfers(uow: UnitOfWork, state: str | None = None, page: int = 1) -> 
             .join(units, units.c.transfer_id == Transfer.id).order_by(Transfer.id.desc()))
     if state:
         stmt = stmt.where(Transfer.state == state)
+    if open_only:
+        stmt = stmt.where(Transfer.state.in_(OPEN_TRANSFER_STATES))
     return paginate(uow.execute, stmt, page, 50)
 
 
@@ -283,3 +297,52 @@ def list_reservations(uow: UnitOfWork, state: str | None = "active", sku_id: int
     if sku_id is not None:
         stmt = stmt.where(Reservation.sku_id == sku_id)
     return paginate(uow.execute, stmt, page, 50)
+
+
+def get_warehouse(uow: UnitOfWork, warehouse_id: int) -> Warehouse | None:
+    return uow.execute(select(Warehouse).where(Warehouse.id == warehouse_id)).scalar()
+
+
+def move_summary(uow: UnitOfWork, move_id: int) -> Any:
+    """One ledger line with its SKU code and location paths (for confirmations after a posting)."""
+    src, dst = aliased(Location), aliased(Location)
+    return uow.execute(
+        select(StockMove, Sku.code.label("sku_code"), src.path.label("from_path"), dst.path.label("to_path"))
+        .join(Sku, Sku.id == StockMove.sku_id)
+        .join(src, src.id == StockMove.from_location_id).join(dst, dst.id == StockMove.to_location_id)
+        .where(StockMove.id == move_id)).first()
+
+
+def find_moves(uow: UnitOfWork, f: MoveFilter, sku: str = "", location: str = "", page: int = 1,
+               per_page: int = 50) -> Page[Any]:
+    """The ledger filtered by what people type: a SKU code or barcode and a location path."""
+    if sku.strip():
+        f = replace(f, sku_id=resolve_sku(uow, sku).id)
+    if location.strip():
+        f = replace(f, location_id=resolve_location(uow, location).id)
+    return movement_history(uow, f, page, per_page)
+
+
+def levels_for_sku(uow: UnitOfWork, sku_id: int) -> list[Any]:
+    """Where a SKU is: each non-empty level with its location path and warehouse code."""
+    return list(uow.execute(
+        select(StockLevel, Location.path, Warehouse.code.label("warehouse_code"))
+        .join(Location, Location.id == StockLevel.location_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(StockLevel.sku_id == sku_id, StockLevel.on_hand > 0)
+        .order_by(Warehouse.code, Location.path, StockLevel.status, StockLevel.lot)).all())
+
+
+def sku_overview(uow: UnitOfWork, code: str, page: int = 1) -> dict[str, Any] | None:
+    """Everything the stock page of one SKU shows, read in one transaction."""
+    sku = uow.execute(select(Sku).where(Sku.code == code)).scalar()
+    if sku is None:
+        return None
+    return {"sku": sku, "stock": stock_for_skus(uow, [sku.id])[sku.id], "levels": levels_for_sku(uow, sku.id),
+            "reservations": list_reservations(uow, "active", sku.id).items,
+            "moves": movement_history(uow, MoveFilter(sku_id=sku.id), page, 50)}
+
+
+def dashboard(uow: UnitOfWork) -> dict[str, Any]:
+    """The back-office start page: value per warehouse and what needs attention."""
+    return {"value": inventory_value(uow), "alerts": list_alerts(uow), "transfers": list_transfers(uow, open_only=True),
+            "counts": list_counts(uow, "open")}

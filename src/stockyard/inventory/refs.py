@@ -51,6 +51,16 @@ def resolve_sku(uow: UnitOfWork, ref: int | str, field: str = "sku") -> SkuRef:
     return SkuRef(row.id, row.code, row.tracking)
 
 
+def resolve_sku_text(uow: UnitOfWork, text: str, field: str = "sku") -> SkuRef:
+    """A SKU as people type or scan it: its code or barcode (either may be all digits), else its id."""
+    try:
+        return resolve_sku(uow, text, field)
+    except NotFound:
+        if not text.strip().isdigit():
+            raise
+        return resolve_sku(uow, int(text), field)
+
+
 def resolve_location(
     uow: UnitOfWork, ref: int | str, field: str = "location", warehouse_id: int | None = None
 ) -> LocationRef:
@@ -76,14 +86,15 @@ def resolve_location(
     return LocationRef(row.id, row.path, row.usage, row.warehouse_id, row.type, row.kind)
 
 
-def resolve_warehouse(uow: UnitOfWork, ref: int | str, field: str = "warehouse") -> int:
+def resolve_warehouse(uow: UnitOfWork, ref: int | str, field: str = "warehouse", *, works_in: bool = True) -> int:
+    """A warehouse of this tenant; with `works_in`, one the actor may work in (not so for a transfer's target)."""
     t = Warehouse.__table__
     stmt = select(t.c.id).where(t.c.tenant_id == uow.tenant_id)
     stmt = stmt.where(t.c.id == ref) if isinstance(ref, int) else stmt.where(t.c.code == ref.strip().upper())
     warehouse_id = uow.conn.execute(stmt).scalar()
     if warehouse_id is None:
         raise NotFound(f"unknown warehouse '{ref}'", field=field)
-    if uow.actor is not None:
+    if works_in and uow.actor is not None:
         uow.actor.require_warehouse(warehouse_id)
     return warehouse_id
 

@@ -25,6 +25,7 @@ from stockyard.inventory.domain import (
     Reason,
     Status,
     Usage,
+    WholeNumber,
     plan_reservation,
 )
 from stockyard.inventory.ledger import Posting, post_moves
@@ -40,7 +41,7 @@ class ReserveStock(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku: int | str
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     warehouse: int | str | None = None
     reference: str = Field(default="", max_length=100)
     ttl_seconds: int | None = Field(default=None, gt=0)
@@ -139,7 +140,11 @@ def _claim(uow: UnitOfWork, sku_id: int, warehouse_id: int | None, quantity: int
     """Claim `quantity` with conditional UPDATEs; None when the stock is short.
 
     A lost race (another buyer took the row between our read and our UPDATE) undoes what this attempt
-    claimed and plans again from fresh numbers."""
+    claimed and plans again from fresh numbers. Each attempt runs in a savepoint whose rollback also releases
+    the row locks the attempt took, so the next attempt again locks in lock order. (On PostgreSQL even an
+    UPDATE that matched nothing holds the row lock if it had to wait for another buyer: it locks the newest
+    version before rechecking the WHERE.) Keeping those locks would let two buyers each hold a row the other
+    wants: a deadlock."""
     for _ in range(_MAX_ATTEMPTS):
         found = _candidates(uow, sku_id, warehouse_id)
         candidates = [c for c, _, _ in found]
@@ -156,21 +161,17 @@ def _claim(uow: UnitOfWork, sku_id: int, warehouse_id: int | None, quantity: int
         info = {c.level_id: (c, wh, has_rule) for c, wh, has_rule in found}
         ordered = sorted(plan, key=lambda p: LevelKey(sku_id, info[p[0]][0].location_id, Status.SELLABLE,
                                                       info[p[0]][0].lot))
+        savepoint = uow.conn.begin_nested()
         claimed: list[tuple[int, int]] = []
         for level_id, take in ordered:
             if not add_reserved(uow, level_id, take):
                 break
             claimed.append((level_id, take))
         else:
+            savepoint.commit()
             return [Claimed(level_id, take, info[level_id][1], info[level_id][2]) for level_id, take in claimed]
-        _unreserve(uow, claimed)
+        savepoint.rollback()
     return None
-
-
-def _unreserve(uow: UnitOfWork, claimed: list[tuple[int, int]]) -> None:
-    t = StockLevel.__table__
-    for level_id, take in claimed:
-        uow.conn.execute(update(t).where(t.c.id == level_id).values(reserved=t.c.reserved - take))
 
 
 def _free_total(uow: UnitOfWork, sku_id: int, warehouse_id: int | None) -> int:

@@ -7,7 +7,7 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_TRANSFER
-from stockyard.inventory.domain import Move, Reason, Status, transfer_state
+from stockyard.inventory.domain import Move, Reason, Status, WholeNumber, transfer_state
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.models import Transfer, TransferLine
 from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_warehouse, transit_place
@@ -18,7 +18,7 @@ class TransferLineIn(BaseModel):
 
     sku: int | str
     from_location: int | str
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     lot: str = Field(default="", max_length=64)
 
 
@@ -35,7 +35,7 @@ class ReceiveLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     line_id: int
-    quantity: int = Field(gt=0)
+    quantity: WholeNumber = Field(gt=0)
     to_location: int | str
 
 
@@ -49,7 +49,8 @@ class ReceiveTransfer(BaseModel):
 def dispatch_transfer(uow: UnitOfWork, cmd: DispatchTransfer) -> int:
     actor = uow.require(INVENTORY_TRANSFER)
     source_wh = resolve_warehouse(uow, cmd.from_warehouse, "from_warehouse")
-    target_wh = resolve_warehouse(uow, cmd.to_warehouse, "to_warehouse")
+    # Sending is work in the source warehouse; receiving (receive_transfer) needs the destination.
+    target_wh = resolve_warehouse(uow, cmd.to_warehouse, "to_warehouse", works_in=False)
     if source_wh == target_wh:
         raise ValidationFailed("is the same warehouse as from_warehouse", field="to_warehouse")
     transit = transit_place(uow, target_wh)

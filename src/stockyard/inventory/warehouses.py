@@ -90,7 +90,7 @@ def create_location(uow: UnitOfWork, cmd: CreateLocation) -> int:
     path = f"{prefix}/{cmd.code.upper()}"
     if uow.conn.execute(select(t.c.id).where(t.c.tenant_id == uow.tenant_id, t.c.path == path)).first():
         raise Conflict(f"location {path} exists", field="code")
-    return uow.conn.execute(
+    location_id = uow.conn.execute(
         insert(t)
         .values(
             tenant_id=uow.tenant_id,
@@ -105,3 +105,5 @@ def create_location(uow: UnitOfWork, cmd: CreateLocation) -> int:
         )
         .returning(t.c.id)
     ).scalar_one()
+    add_event(uow, "location.created.v1", {"location_id": location_id, "warehouse_id": warehouse_id, "path": path})
+    return location_id

@@ -5,8 +5,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import js_lib_htmx
+import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         if runner:
             await runner.stop()
 
-    app = FastAPI(title="Stockyard", version=__version__, lifespan=lifespan, docs_url="/docs",
+    app = FastAPI(title="Stockyard", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
@@ -57,11 +59,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(inventory_pages)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
+    # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/erp", status_code=303)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Stockyard API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -45,11 +45,34 @@ def domain_error_body(error: DomainError) -> dict[str, Any]:
     return {"error": body}
 
 
+# pydantic names the branch of an `int | str` field after it ("sku.int", "sku.str"); the field is "sku".
+_UNION_BRANCHES = frozenset({"int", "str"})
+
+
+def _field_name(loc: list[Any]) -> str:
+    """Fields named as the services name them: lines[0].quantity."""
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
 def pydantic_fields(errors: list[Any], skip_prefix: tuple[str, ...] = ()) -> list[dict[str, str]]:
-    out = []
+    out: list[dict[str, str]] = []
     for e in errors:
-        loc = [str(part) for part in e.get("loc", ()) if str(part) not in skip_prefix]
-        out.append({"field": ".".join(loc), "message": e.get("msg", "invalid")})
+        loc = list(e.get("loc", ()))
+        # Unparseable JSON is located at a character offset; a body that is not an object at ("body",).
+        whole_body = e.get("type") == "json_invalid" or loc == ["body"]
+        if loc and str(loc[0]) in skip_prefix:
+            loc = loc[1:]
+        if len(loc) > 1 and loc[-1] in _UNION_BRANCHES:
+            loc = loc[:-1]
+        message = e.get("msg", "invalid")
+        field = "body" if whole_body else _field_name(loc)
+        if out and out[-1]["field"] == field:
+            out[-1]["message"] += " or " + message.removeprefix("Input should be ")
+            continue
+        out.append({"field": field, "message": message})
     return out
 
 

@@ -38,7 +38,8 @@ async def check_csrf(request: Request) -> dict[str, Any]:
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
-    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+    # Assigned, not appended in place: the session is only saved when one of its keys is set.
+    request.session["flash"] = [*request.session.get("flash", []), {"kind": kind, "message": message}]
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,

@@ -1,0 +1,120 @@
+"""`stockyard demo`: build the demo business, a parts distributor, through the real services.
+
+Tenant "demo" (Demo Parts Co.) gets staff users, three warehouses with a few hundred bins, 500+ parts
+from 15 brands with OEM numbers and EAN-13 barcodes, and a stock story (stock.py) that leaves something
+true on every inventory page: shortages, transfers on the road, open counts, active reservations. The same
+seed gives the same business every time; only the API key printed at the end is new on every run.
+"""
+
+import random
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, func, select
+
+from stockyard.catalog.models import Brand, Product, Sku
+from stockyard.catalog.services import CreateProduct, create_product
+from stockyard.core.actor import Actor, system_actor
+from stockyard.core.errors import Conflict
+from stockyard.core.progress import Advance, Steps
+from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.demo.parts import build_catalog
+from stockyard.demo.sites import build_sites, location_count
+from stockyard.demo.stock import tell
+from stockyard.identity.models import Tenant
+from stockyard.identity.services import actor_for_user, create_api_key, create_tenant, create_user
+from stockyard.inventory import queries
+from stockyard.inventory.models import Location
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+SEED = 20240917
+TENANT_SLUG = "demo"
+TENANT_NAME = "Demo Parts Co."
+PASSWORD = "stockyard-demo"
+# (e-mail, name, role, warehouses the user may work in; None = all)
+STAFF = (
+    ("owner@demo.test", "Maria Keller", "owner", None),
+    ("manager@demo.test", "Jonas Weber", "warehouse_manager", None),
+    ("operator@demo.test", "Ana Costa", "warehouse_operator", "MAIN"),
+)
+_CHUNK = 100
+
+
+def database_is_empty(engine: Engine) -> bool:
+    """True while no tenant exists (a fresh database), which is when `make run` builds the demo."""
+    with UnitOfWork(engine, readonly=True) as uow:
+        return uow.conn.execute(select(Tenant.id).limit(1)).first() is None
+
+
+def build_demo(engine: Engine, progress: "Progress | None" = None) -> list[str]:
+    """Build the demo tenant; returns the lines to show the user (what was built, how to sign in)."""
+    with UnitOfWork(engine, readonly=True) as uow:
+        if uow.conn.execute(select(Tenant.id).where(Tenant.slug == TENANT_SLUG)).first() is not None:
+            raise Conflict(f"the demo tenant '{TENANT_SLUG}' already exists; nothing was changed", field="tenant")
+    steps = Steps(progress)
+    products = build_catalog(SEED)
+    tenant_id = create_tenant(engine, TENANT_SLUG, TENANT_NAME)
+    setup = system_actor(tenant_id, "demo setup")
+    layout = build_sites(engine, setup, steps.task("Warehouses and bins", location_count()))
+    user_ids, api_key = perform(engine, setup, _create_staff, layout.warehouse_ids, steps.task("Staff users",
+                                                                                                len(STAFF)))
+    staff = {role: actor_for_user(engine, user_id) for role, user_id in user_ids.items()}
+    commands = [p.command for p in products]
+    advance = steps.task("Parts catalog", len(commands))
+    for start in range(0, len(commands), _CHUNK):
+        perform(engine, staff["owner"], _create_products, commands[start : start + _CHUNK], advance)
+    tell(engine, staff["warehouse_manager"], staff["warehouse_operator"], layout, products,
+         random.Random(SEED + 1), steps)
+    return _summary(engine, staff["owner"], api_key)
+
+
+def _create_staff(uow: UnitOfWork, warehouse_ids: dict[str, int], advance: Advance) -> tuple[dict[str, int], str]:
+    user_ids = {}
+    for email, name, role, warehouse in STAFF:
+        user_ids[role] = create_user(uow, email=email, name=name, password=PASSWORD, role=role,
+                                     warehouse_ids=[warehouse_ids[warehouse]] if warehouse else None)
+        advance(1)
+    return user_ids, create_api_key(uow, user_id=user_ids["owner"], name="demo")
+
+
+def _create_products(uow: UnitOfWork, commands: list[CreateProduct], advance: Advance) -> None:
+    for command in commands:
+        create_product(uow, command)
+        advance(1)
+
+
+def _figures(uow: UnitOfWork) -> dict[str, int]:
+    def total(stmt: object) -> int:
+        return int(uow.execute(stmt).scalar_one())
+
+    return {
+        "skus": total(select(func.count()).select_from(Sku)),
+        "products": total(select(func.count()).select_from(Product)),
+        "brands": total(select(func.count()).select_from(Brand)),
+        "warehouses": len(queries.list_warehouses(uow)),
+        "bins": total(select(func.count()).select_from(Location).where(Location.kind == "bin")),
+        "alerts": len(queries.list_alerts(uow)),
+        "transfers": queries.list_transfers(uow, "in_transit").total
+        + queries.list_transfers(uow, "partially_received").total,
+        "counts": queries.list_counts(uow, "open").total,
+        "reservations": queries.list_reservations(uow, "active").total,
+    }
+
+
+def _summary(engine: Engine, owner: Actor, api_key: str) -> list[str]:
+    f = read(engine, owner, _figures)
+    width = max(len(email) for email, *_ in STAFF)
+    lines = [
+        f"Demo business '{TENANT_NAME}' is ready (tenant: {TENANT_SLUG}).",
+        f"  {f['skus']} SKUs in {f['products']} products from {f['brands']} brands; "
+        f"{f['warehouses']} warehouses with {f['bins']} bins.",
+        f"  {f['alerts']} shortage alerts, {f['transfers']} open transfers, {f['counts']} open counts, "
+        f"{f['reservations']} active reservations.",
+        f"Sign in at /login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':",
+    ]
+    for email, _name, role, warehouse in STAFF:
+        scope = f" (warehouse {warehouse} only)" if warehouse else ""
+        lines.append(f"  {email.ljust(width)}  {role.replace('_', ' ')}{scope}")
+    lines += ["API key of owner@demo.test for /api/v1, shown only now:", f"  {api_key}"]
+    return lines

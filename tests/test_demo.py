@@ -1,0 +1,140 @@
+"""`stockyard demo` builds a parts distributor that a new user can sign in to and find work in."""
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import Engine, select, text
+
+from stockyard.catalog import queries as catalog_queries
+from stockyard.catalog.domain import validate_barcode
+from stockyard.catalog.models import Barcode, Sku
+from stockyard.core.db import create_db_engine
+from stockyard.core.errors import Conflict, NotAuthenticated
+from stockyard.core.migrate import upgrade
+from stockyard.core.uow import UnitOfWork, read
+from stockyard.demo import build_demo, database_is_empty
+from stockyard.identity.services import actor_from_api_key, authenticate_password
+from stockyard.inventory import queries
+from stockyard.inventory.verify import verify_levels
+
+
+def _fresh_database(path: Path) -> Engine:
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return engine
+
+
+def _sign_in(engine: Engine, email: str, password: str = "stockyard-demo"):  # noqa: ANN202
+    return authenticate_password(engine, tenant_slug="demo", email=email, password=password)
+
+
+def _barcodes(uow: UnitOfWork) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in uow.execute(select(Barcode.code, Barcode.kind, Sku.tracking)
+                                          .join(Sku, Sku.id == Barcode.sku_id))]
+
+
+def test_the_demo_is_a_parts_business_with_stock_and_open_work(tmp_path: Path) -> None:
+    engine = _fresh_database(tmp_path / "demo.db")
+    assert database_is_empty(engine)
+    progress = Progress(console=Console(file=io.StringIO()))
+
+    with progress:
+        summary = build_demo(engine, progress)
+
+    assert not database_is_empty(engine)
+    assert progress.tasks and all(task.completed == task.total for task in progress.tasks)
+    text_out = "\n".join(summary)
+    for email in ("owner@demo.test", "manager@demo.test", "operator@demo.test"):
+        assert email in text_out
+    assert "stockyard-demo" in text_out
+
+    # Every staff user signs in with the printed password; the operator works in MAIN only.
+    owner = _sign_in(engine, "owner@demo.test")
+    warehouses = read(engine, owner, queries.list_warehouses)
+    by_code = {w.code: w for w in warehouses}
+    assert _sign_in(engine, "manager@demo.test").warehouse_ids is None
+    assert _sign_in(engine, "operator@demo.test").warehouse_ids == {by_code["MAIN"].id}
+    with pytest.raises(NotAuthenticated):
+        _sign_in(engine, "owner@demo.test", "wrong-password")
+    api_key = next(line.strip() for line in summary if line.strip().startswith("sy_"))
+    assert actor_from_api_key(engine, api_key).user_id == owner.user_id
+
+    # The catalog: 500+ parts with valid EAN-13s; an OEM number finds the same part from several brands.
+    skus = read(engine, owner, catalog_queries.search_skus, "", 1, 10)
+    assert skus.total >= 500
+    barcodes = read(engine, owner, _barcodes)
+    assert len(barcodes) == skus.total
+    for code, kind, _ in barcodes:
+        assert kind == "ean13" and validate_barcode(code, kind) == code
+    assert 3 <= sum(1 for *_, tracking in barcodes if tracking == "lot") < 20
+    pads = read(engine, owner, catalog_queries.search_skus, "Brake pad set", 1, 500).items
+    oem = max({p["part_number"] for p in pads}, key=lambda n: sum(p["part_number"] == n for p in pads))
+    by_oem = read(engine, owner, catalog_queries.search_skus, oem).items
+    assert len({s["brand"] for s in by_oem}) >= 2
+    categories = set(read(engine, owner, catalog_queries.category_paths).values())
+    assert {"Brakes/Pads", "Brakes/Discs", "Filters/Oil", "Ignition/Spark plugs", "Bearings/Wheel"} <= categories
+
+    # Warehouses by priority, each with a tree of bins, and stock in them.
+    assert [w.code for w in warehouses][:2] == ["MAIN", "NORTH"]
+    tree = read(engine, owner, queries.location_tree, by_code["MAIN"].id)
+    paths = {node["location"].path for node in tree}
+    assert {"MAIN/RCV", "MAIN/A/01/03", "MAIN/PICK/01", "MAIN/PACK", "MAIN/SHIP", "MAIN/QUAR"} <= paths
+    bins = [n for w in warehouses for n in read(engine, owner, queries.location_tree, w.id)
+            if n["location"].kind == "bin"]
+    assert len(bins) >= 200
+    assert sum(1 for n in bins if n["on_hand"] > 0) >= 100
+    value = {row["warehouse"]: row for row in read(engine, owner, queries.inventory_value)}
+    assert value["MAIN"]["units"] > 1000 and value["NORTH"]["units"] > 100
+    assert value["MAIN"]["value"] > 0 and value["MAIN"]["uncosted_units"] == 0
+    stock = read(engine, owner, queries.search_stock, "", None, 1, 1000).items
+    main = [s.warehouses[by_code["MAIN"].id] for s in stock if by_code["MAIN"].id in s.warehouses]
+    assert sum(w.quarantine for w in main) > 0 and sum(w.damaged for w in main) > 0
+
+    # Open work: shortages, transfers on the road (one partly received), counts in progress, holds.
+    alerts = read(engine, owner, queries.list_alerts)
+    assert 10 <= len(alerts) <= 15
+    assert all(alert.available < alert.minimum for alert, *_ in alerts)
+    assert read(engine, owner, queries.list_transfers, "in_transit").total >= 1
+    assert read(engine, owner, queries.list_transfers, "partially_received").total >= 1
+    open_counts = read(engine, owner, queries.list_counts, "open").items
+    assert len(open_counts) >= 2 and all(recorded > 0 for *_, recorded in open_counts)
+    active = [r for r, *_ in read(engine, owner, queries.list_reservations, "active").items]
+    assert len(active) >= 10 and any(r.reserved_until is not None for r in active)
+    reasons = {m.reason for m, *_ in read(engine, owner, queries.movement_history, queries.MoveFilter(), 1,
+                                          5000).items}
+    assert {"receipt", "putaway", "write_off", "status_change", "transfer_dispatch", "transfer_receipt",
+            "count_adjustment", "shipment"} <= reasons
+
+    assert verify_levels(engine) == []
+
+    # Building it again changes nothing.
+    with pytest.raises(Conflict):
+        build_demo(engine, None)
+    assert read(engine, owner, catalog_queries.search_skus, "", 1, 10).total == skus.total
+    engine.dispose()
+
+
+def _fingerprint(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(row) for sql in (
+            "SELECT s.code, p.part_number, p.name, b.code FROM skus s JOIN products p ON p.id = s.product_id "
+            "JOIN barcodes b ON b.sku_id = s.id ORDER BY s.code",
+            "SELECT s.code, l.path, v.status, v.lot, v.on_hand, v.reserved FROM stock_levels v "
+            "JOIN skus s ON s.id = v.sku_id JOIN locations l ON l.id = v.location_id ORDER BY s.code, l.path, "
+            "v.status, v.lot",
+            "SELECT s.code, a.minimum, a.available, a.state FROM stock_alerts a JOIN skus s ON s.id = a.sku_id "
+            "ORDER BY s.code, a.id",
+        ) for row in conn.execute(text(sql))]
+
+
+def test_the_demo_is_the_same_business_every_time(tmp_path: Path) -> None:
+    first = _fresh_database(tmp_path / "first.db")
+    second = _fresh_database(tmp_path / "second.db")
+    build_demo(first, None)
+    build_demo(second, None)
+    assert _fingerprint(first) == _fingerprint(second)
+    first.dispose()
+    second.dispose()
