@@ -23,6 +23,10 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.identity.services import create_api_key, create_tenant, create_user
 from stockyard.web.app import create_app
 
+# Cheap password hashing for the many test users (a setting, read like any other; production keeps the default).
+os.environ.setdefault("STOCKYARD_ARGON2_TIME_COST", "1")
+os.environ.setdefault("STOCKYARD_ARGON2_MEMORY_KIB", "1024")
+
 PG_URL = os.environ.get("STOCKYARD_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]

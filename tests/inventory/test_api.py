@@ -479,6 +479,19 @@ def test_an_operator_limited_to_one_warehouse_cannot_receive_into_another(tenant
     assert level(tenant, "SKU-001", "MAIN/A/02") == (1, 0)
 
 
+def test_sales_can_hold_stock_but_not_ship_it(tenant, client, world):
+    _, key = tenant.user("sales")
+    sales = _as(client, key)
+    response = sales.post(f"{INV}/reservations", {"sku": "SKU-001", "quantity": 2})
+    assert response.status_code == 201, response.text
+    before = tenant_rows(tenant)
+    response = sales.post(f"{INV}/reservations/{response.json()['id']}/consume")
+    assert response.status_code == 403
+    assert "inventory.move" in _error(response)["message"]
+    assert tenant_rows(tenant) == before
+    assert level(tenant, "SKU-001", "MAIN/A/01") == (10, 2)
+
+
 def test_an_operator_cannot_approve_a_count_but_a_manager_can(tenant, client, world):
     _, key = tenant.user("warehouse_operator")
     operator = _as(client, key)

@@ -6,7 +6,8 @@ from sqlalchemy import or_, select
 
 from stockyard.catalog.models import Barcode, Brand, Category, Product, Sku
 from stockyard.core.pagination import Page, paginate
-from stockyard.core.uow import UnitOfWork
+from stockyard.core.uow import UnitOfWork, requires
+from stockyard.identity.domain import CATALOG_VIEW
 
 
 def _sku_dict(sku: Sku, product: Product, brand: str | None, barcodes: list[dict[str, str]]) -> dict[str, Any]:
@@ -16,6 +17,7 @@ def _sku_dict(sku: Sku, product: Product, brand: str | None, barcodes: list[dict
             "tracking": sku.tracking, "barcodes": barcodes}
 
 
+@requires(CATALOG_VIEW)
 def search_skus(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[dict[str, Any]]:
     stmt = (select(Sku, Product, Brand.name).join(Product, Product.id == Sku.product_id)
             .outerjoin(Brand, Brand.id == Product.brand_id).order_by(Sku.code))
@@ -32,6 +34,7 @@ def search_skus(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50)
     return Page(items, result.total, result.page, result.per_page)
 
 
+@requires(CATALOG_VIEW)
 def sku_detail(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
     row = uow.execute(select(Sku, Product, Brand.name).join(Product, Product.id == Sku.product_id)
                       .outerjoin(Brand, Brand.id == Product.brand_id).where(Sku.code == code)).first()
@@ -43,6 +46,7 @@ def sku_detail(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
     return _sku_dict(sku, product, brand, barcodes)
 
 
+@requires(CATALOG_VIEW)
 def category_paths(uow: UnitOfWork) -> dict[int, str]:
     cats = {c.id: c for c in uow.execute(select(Category)).scalars()}
 

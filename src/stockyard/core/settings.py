@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = Field(default=5.0, gt=0)
     default_reservation_ttl_seconds: int = Field(default=900, gt=0)
     log_level: str = "info"
+    # Password hashing cost (argon2id); the defaults are argon2-cffi's recommended ones.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

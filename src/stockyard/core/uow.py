@@ -5,6 +5,7 @@ together or nothing. `uow.conn` runs Core statements on the hot paths; `uow.sess
 bound to the same transaction, scoped to the tenant (core/tenancy.py).
 """
 
+import functools
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -118,6 +119,20 @@ def perform(engine: Engine, actor: Actor | None, action: Callable[..., T], *args
             if attempt == ATTEMPTS - 1 or not is_retryable(error):
                 raise
     raise AssertionError("unreachable")
+
+
+def requires(permission: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """For read models: the query refuses an actor without `permission` before it reads anything."""
+
+    def decorate(query: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(query)
+        def checked(uow: UnitOfWork, *args: Any, **kwargs: Any) -> T:
+            uow.require(permission)
+            return query(uow, *args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def read(engine: Engine, actor: Actor | None, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -5,6 +5,7 @@ import hmac
 import secrets
 import threading
 import time
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,11 +14,17 @@ from sqlalchemy import Engine, insert, select, update
 from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from stockyard.core.settings import get_settings
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import ROLES, USERS_MANAGE, parse_warehouse_ids, permissions_for
 from stockyard.identity.models import ApiKey, Tenant, User
 
-_hasher = PasswordHasher()
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    settings = get_settings()
+    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+
 
 # Verified API keys are remembered briefly so that the hot API paths do not pay a lookup per request. A key
 # revoked in this process is forgotten at once; other processes stop accepting it within KEY_CACHE_SECONDS.
@@ -66,7 +73,7 @@ def create_user(
             tenant_id=uow.tenant_id,
             email=email,
             name=name,
-            password_hash=_hasher.hash(password),
+            password_hash=_hasher().hash(password),
             role=role,
             warehouse_ids=",".join(str(w) for w in warehouse_ids or []),
         )
@@ -150,10 +157,10 @@ def authenticate_password(engine: Engine, *, tenant_slug: str, email: str, passw
             .where(Tenant.slug == tenant_slug.strip().lower(), User.email == email.strip().lower())
         ).first()
     if row is None or not row.active:
-        _hasher.hash(password)  # same cost as a real check, so timing does not reveal accounts
+        _hasher().hash(password)  # same cost as a real check, so timing does not reveal accounts
         raise failure
     try:
-        _hasher.verify(row.password_hash, password)
+        _hasher().verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise failure from None
     return _actor_from_row(row)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import aliased
 from stockyard.catalog.models import Sku
 from stockyard.core.money import round_money
 from stockyard.core.pagination import Page, paginate
-from stockyard.core.uow import UnitOfWork
+from stockyard.core.uow import UnitOfWork, requires
+from stockyard.identity.domain import INVENTORY_VIEW
 from stockyard.inventory.domain import Reason, Status, Usage
 from stockyard.inventory.models import (
     Location,
@@ -75,10 +76,12 @@ class SkuStock:
                 "on_hand": self.on_hand, "warehouses": [w.as_dict() for w in self.warehouses.values()]}
 
 
+@requires(INVENTORY_VIEW)
 def list_warehouses(uow: UnitOfWork) -> list[Any]:
     return list(uow.execute(select(Warehouse).order_by(Warehouse.priority, Warehouse.code)).scalars())
 
 
+@requires(INVENTORY_VIEW)
 def location_tree(uow: UnitOfWork, warehouse_id: int) -> list[dict[str, Any]]:
     """Internal locations of a warehouse in path order, each with its depth and stock totals."""
     totals = (select(StockLevel.location_id, func.sum(StockLevel.on_hand).label("on_hand"),
@@ -101,6 +104,7 @@ def location_tree(uow: UnitOfWork, warehouse_id: int) -> list[dict[str, Any]]:
     return nodes
 
 
+@requires(INVENTORY_VIEW)
 def stock_for_skus(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, SkuStock]:
     """Per SKU and warehouse: sellable on hand, reserved, ATP, other statuses and inbound transit."""
     if not sku_ids:
@@ -128,6 +132,7 @@ def stock_for_skus(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, SkuStock]:
     return result
 
 
+@requires(INVENTORY_VIEW)
 def search_stock(uow: UnitOfWork, q: str = "", warehouse_id: int | None = None, page: int = 1,
                  per_page: int = 50, only_short: bool = False) -> Page[SkuStock]:
     stmt = select(Sku.id).order_by(Sku.code)
@@ -144,6 +149,7 @@ def search_stock(uow: UnitOfWork, q: str = "", warehouse_id: int | None = None, 
     return Page([stock[i] for i in ids], ids_page.total, ids_page.page, ids_page.per_page)
 
 
+@requires(INVENTORY_VIEW)
 def stock_at_location(uow: UnitOfWork, location_id: int) -> list[Any]:
     return list(uow.execute(
         select(StockLevel, Sku.code, Sku.name).join(Sku, Sku.id == StockLevel.sku_id)
@@ -151,6 +157,7 @@ def stock_at_location(uow: UnitOfWork, location_id: int) -> list[Any]:
         .order_by(Sku.code, StockLevel.status, StockLevel.lot)).all())
 
 
+@requires(INVENTORY_VIEW)
 def location_by_id(uow: UnitOfWork, location_id: int) -> Location | None:
     return uow.execute(select(Location).where(Location.id == location_id)).scalar()
 
@@ -167,6 +174,7 @@ class MoveFilter:
     until: datetime | None = None
 
 
+@requires(INVENTORY_VIEW)
 def movement_history(uow: UnitOfWork, f: MoveFilter, page: int = 1, per_page: int = 50) -> Page[Any]:
     src = aliased(Location)
     dst = aliased(Location)
@@ -194,6 +202,7 @@ def movement_history(uow: UnitOfWork, f: MoveFilter, page: int = 1, per_page: in
     return paginate(uow.execute, stmt, page, per_page)
 
 
+@requires(INVENTORY_VIEW)
 def average_costs(uow: UnitOfWork) -> dict[int, Decimal]:
     """Weighted average unit cost per SKU over its receipts (the valuation issue refines this to FIFO)."""
     rows = uow.execute(
@@ -203,6 +212,7 @@ def average_costs(uow: UnitOfWork) -> dict[int, Decimal]:
     return {sku_id: Decimal(value) / qty for sku_id, value, qty in rows if qty}
 
 
+@requires(INVENTORY_VIEW)
 def inventory_value(uow: UnitOfWork) -> list[dict[str, Any]]:
     """On-hand value at average receipt cost, per warehouse (every status, in-transit to its destination)."""
     costs = average_costs(uow)
@@ -225,6 +235,7 @@ def inventory_value(uow: UnitOfWork) -> list[dict[str, Any]]:
 OPEN_TRANSFER_STATES = ("in_transit", "partially_received")
 
 
+@requires(INVENTORY_VIEW)
 def list_transfers(uow: UnitOfWork, state: str | None = None, page: int = 1, *, open_only: bool = False) -> Page[Any]:
     src, dst = aliased(Warehouse), aliased(Warehouse)
     units = (select(TransferLine.transfer_id, func.sum(TransferLine.quantity).label("quantity"),
@@ -241,6 +252,7 @@ def list_transfers(uow: UnitOfWork, state: str | None = None, page: int = 1, *, 
     return paginate(uow.execute, stmt, page, 50)
 
 
+@requires(INVENTORY_VIEW)
 def transfer_detail(uow: UnitOfWork, transfer_id: int) -> tuple[Any, list[Any]] | None:
     head = uow.execute(select(Transfer).where(Transfer.id == transfer_id)).scalar()
     if head is None:
@@ -252,6 +264,7 @@ def transfer_detail(uow: UnitOfWork, transfer_id: int) -> tuple[Any, list[Any]] 
     return head, list(lines)
 
 
+@requires(INVENTORY_VIEW)
 def list_counts(uow: UnitOfWork, state: str | None = None, page: int = 1) -> Page[Any]:
     lines = (select(StockCountLine.count_id, func.count().label("lines"),
                     func.sum(case((StockCountLine.counted.is_not(None), 1), else_=0)).label("recorded"))
@@ -264,6 +277,7 @@ def list_counts(uow: UnitOfWork, state: str | None = None, page: int = 1) -> Pag
     return paginate(uow.execute, stmt, page, 50)
 
 
+@requires(INVENTORY_VIEW)
 def count_detail(uow: UnitOfWork, count_id: int) -> tuple[Any, list[dict[str, Any]]] | None:
     head = uow.execute(select(StockCount).where(StockCount.id == count_id)).scalar()
     if head is None:
@@ -280,6 +294,7 @@ def count_detail(uow: UnitOfWork, count_id: int) -> tuple[Any, list[dict[str, An
     return head, lines
 
 
+@requires(INVENTORY_VIEW)
 def list_alerts(uow: UnitOfWork, state: str = "open") -> list[Any]:
     return list(uow.execute(
         select(StockAlert, Sku.code, Sku.name, Warehouse.code.label("warehouse_code"))
@@ -287,6 +302,7 @@ def list_alerts(uow: UnitOfWork, state: str = "open") -> list[Any]:
         .where(StockAlert.state == state).order_by(StockAlert.created_at.desc())).all())
 
 
+@requires(INVENTORY_VIEW)
 def list_reservations(uow: UnitOfWork, state: str | None = "active", sku_id: int | None = None,
                       page: int = 1) -> Page[Any]:
     stmt = (select(Reservation, Sku.code, Warehouse.code.label("warehouse_code"))
@@ -299,10 +315,12 @@ def list_reservations(uow: UnitOfWork, state: str | None = "active", sku_id: int
     return paginate(uow.execute, stmt, page, 50)
 
 
+@requires(INVENTORY_VIEW)
 def get_warehouse(uow: UnitOfWork, warehouse_id: int) -> Warehouse | None:
     return uow.execute(select(Warehouse).where(Warehouse.id == warehouse_id)).scalar()
 
 
+@requires(INVENTORY_VIEW)
 def move_summary(uow: UnitOfWork, move_id: int) -> Any:
     """One ledger line with its SKU code and location paths (for confirmations after a posting)."""
     src, dst = aliased(Location), aliased(Location)
@@ -313,6 +331,7 @@ def move_summary(uow: UnitOfWork, move_id: int) -> Any:
         .where(StockMove.id == move_id)).first()
 
 
+@requires(INVENTORY_VIEW)
 def find_moves(uow: UnitOfWork, f: MoveFilter, sku: str = "", location: str = "", page: int = 1,
                per_page: int = 50) -> Page[Any]:
     """The ledger filtered by what people type: a SKU code or barcode and a location path."""
@@ -323,6 +342,7 @@ def find_moves(uow: UnitOfWork, f: MoveFilter, sku: str = "", location: str = ""
     return movement_history(uow, f, page, per_page)
 
 
+@requires(INVENTORY_VIEW)
 def levels_for_sku(uow: UnitOfWork, sku_id: int) -> list[Any]:
     """Where a SKU is: each non-empty level with its location path and warehouse code."""
     return list(uow.execute(
@@ -332,6 +352,7 @@ def levels_for_sku(uow: UnitOfWork, sku_id: int) -> list[Any]:
         .order_by(Warehouse.code, Location.path, StockLevel.status, StockLevel.lot)).all())
 
 
+@requires(INVENTORY_VIEW)
 def sku_overview(uow: UnitOfWork, code: str, page: int = 1) -> dict[str, Any] | None:
     """Everything the stock page of one SKU shows, read in one transaction."""
     sku = uow.execute(select(Sku).where(Sku.code == code)).scalar()
@@ -342,6 +363,7 @@ def sku_overview(uow: UnitOfWork, code: str, page: int = 1) -> dict[str, Any] | 
             "moves": movement_history(uow, MoveFilter(sku_id=sku.id), page, 50)}
 
 
+@requires(INVENTORY_VIEW)
 def dashboard(uow: UnitOfWork) -> dict[str, Any]:
     """The back-office start page: value per warehouse and what needs attention."""
     return {"value": inventory_value(uow), "alerts": list_alerts(uow), "transfers": list_transfers(uow, open_only=True),

@@ -16,7 +16,7 @@ from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
-from stockyard.identity.domain import INVENTORY_RESERVE
+from stockyard.identity.domain import INVENTORY_MOVE, INVENTORY_RESERVE
 from stockyard.inventory.domain import (
     Candidate,
     LevelKey,
@@ -203,8 +203,9 @@ def release_reservation(uow: UnitOfWork, reservation_id: int) -> None:
 def consume_reservation(uow: UnitOfWork, reservation_id: int, *, document_type: str = "",
                         document_id: str = "") -> list[int]:
     """The reserved units leave for the customer (a shipment): moves bin → customer, reserved and on_hand
-    both go down. Returns the move ids."""
+    both go down. Returns the move ids. Shipping moves stock, so it needs inventory.move as well."""
     uow.require(INVENTORY_RESERVE)
+    uow.require(INVENTORY_MOVE)
     row, held = _load_active(uow, reservation_id)
     levels = StockLevel.__table__
     level_rows = {r.id: r for r in uow.conn.execute(
