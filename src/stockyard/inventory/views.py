@@ -6,27 +6,23 @@ the form (no permission, unknown record, stale CSRF token) become an HTML error 
 """
 
 import re
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from stockyard.core.actor import Actor
-from stockyard.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.inventory import counts, movements, queries, reservations, transfers
 from stockyard.inventory.domain import WRITE_OFF_REASONS, Reason, Status
 from stockyard.web.deps import EngineDep, PageActor
-from stockyard.web.errors import pydantic_fields, status_for
-from stockyard.web.pages import check_csrf, flash, form_errors, render
+from stockyard.web.pages import check_csrf, field_errors, flash, given, page, page_route, run, see_other
 
 # Errors about what was typed: the form is shown again. Anything else (PermissionDenied above all) is a page.
 INPUT_ERRORS = (ValidationError, ValidationFailed, NotFound, Conflict)
@@ -35,62 +31,7 @@ TRANSFER_LINES = 5
 LINE_FIELDS = ("sku", "from_location", "quantity")
 
 
-class PageRoute(APIRoute):
-    """Domain errors raised by a page become a readable HTML page with the right status (the API keeps JSON)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except DomainError as error:
-                status, _ = status_for(error)
-                return render(request, "erp/error.html", {"status": status, "message": error.message},
-                              status_code=status)
-            except RequestValidationError as error:
-                fields = pydantic_fields(list(error.errors()), skip_prefix=("body", "query", "path"))
-                message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid address"
-                return render(request, "erp/error.html", {"status": 422, "message": message}, status_code=422)
-
-        return handle
-
-
-router = APIRouter(prefix="/erp", include_in_schema=False, route_class=PageRoute)
-
-
-def page(request: Request, actor: Actor, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("can", actor.can)
-    return render(request, template, context, status_code)
-
-
-def given(values: Mapping[str, Any], *names: str) -> dict[str, str]:
-    """The named fields that were filled in. An empty field is absent, so the command's default applies."""
-    out = {}
-    for name in names:
-        value = str(values.get(name, "")).strip()
-        if value:
-            out[name] = value
-    return out
-
-
-def field_errors(error: Exception, known: set[str]) -> tuple[dict[str, str], int]:
-    """Messages keyed by form field; one about no field of this form goes to the top of the page."""
-    errors, status = form_errors(error)
-    placed: dict[str, str] = {}
-    for name, message in errors.items():
-        key = re.sub(r"\[(\d+)\]", r".\1", name)  # services say lines[0].sku, pydantic lines.0.sku
-        placed[key if key in known else "_"] = message if key in known else f"{name}: {message}"
-    return placed, status
-
-
-async def run(action: Callable[..., Any], *args: Any) -> Any:
-    """Blocking database work off the event loop."""
-    return await run_in_threadpool(action, *args)
-
-
-def see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+router = APIRouter(prefix="/erp", include_in_schema=False, route_class=page_route("erp/error.html"))
 
 
 def stock_url(sku_code: str) -> str:

@@ -20,6 +20,7 @@ from stockyard.core.settings import Settings, get_settings
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
 from stockyard.web import errors
+from stockyard.web.admin import router as admin_home
 from stockyard.web.auth_views import router as auth_pages
 from stockyard.web.deps import LoginRequired
 from stockyard.web.jobs import JobRunner
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(api)
     app.include_router(auth_pages)
     app.include_router(inventory_pages)
+    app.include_router(admin_home)
+    # Admin routers of the contexts (one line each):
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
     # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
