@@ -1,9 +1,14 @@
 """Imports every context's models so that `Base.metadata` knows every table (Alembic, tests)."""
 
+from stockyard.billing import models as billing_models
 from stockyard.catalog import models as catalog_models
-from stockyard.core import outbox
+from stockyard.catalog import pricing_models
+from stockyard.core import audit, outbox
 from stockyard.core.db import Base
+from stockyard.fulfilment import models as fulfilment_models
 from stockyard.identity import models as identity_models
 from stockyard.inventory import models as inventory_models
+from stockyard.sales import models as sales_models
 
-__all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox"]
+__all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox", "audit", "billing_models",
+           "pricing_models", "fulfilment_models", "sales_models"]

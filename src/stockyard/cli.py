@@ -17,8 +17,10 @@ from stockyard.core.settings import get_settings
 app = typer.Typer(help="Stockyard: ERP + ecommerce for warehouse-backed commerce.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data from CSV files.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data to CSV files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
+app.add_typer(export_app, name="export")
 console = Console()
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,6 +171,23 @@ def import_products_cmd(
         console.print(f"[red]{error.message}; nothing was imported[/red]")
         raise typer.Exit(1) from None
     console.print(f"[green]imported {count} products[/green]")
+
+
+@export_app.command("products")
+def export_products_cmd(
+    file: Annotated[Path, typer.Argument(dir_okay=False, writable=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo",
+) -> None:
+    """Write every product/SKU as a CSV that `stockyard import products` reads back."""
+    from stockyard.catalog.export import write_products_csv
+    from stockyard.core.actor import system_actor
+    from stockyard.identity.services import tenant_id_for
+
+    engine = _engine()
+    actor = system_actor(tenant_id_for(engine, tenant), "csv export")
+    with file.open("w", encoding="utf-8", newline="") as out, progress_bar() as progress:
+        count = write_products_csv(engine, actor, out, progress)
+    console.print(f"[green]exported {count} SKUs to {file}[/green]")
 
 
 @bench_app.command("inventory", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -7,6 +7,7 @@ from sqlalchemy import insert, select
 
 from stockyard.catalog.domain import validate_barcode
 from stockyard.catalog.models import Barcode, Brand, Category, Product, Sku
+from stockyard.catalog.rich_text import sanitize_description
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
@@ -98,7 +99,7 @@ def create_product(uow: UnitOfWork, cmd: CreateProduct) -> int:
     category_id = get_or_create_category(uow, cmd.category) if cmd.category else None
     now = utcnow()
     product_id = uow.conn.execute(insert(Product).values(
-        tenant_id=uow.tenant_id, name=cmd.name, description=cmd.description, brand_id=brand_id,
+        tenant_id=uow.tenant_id, name=cmd.name, description=sanitize_description(cmd.description), brand_id=brand_id,
         category_id=category_id, part_number=cmd.part_number.strip(), created_at=now)
         .returning(Product.id)).scalar_one()
     for s in cmd.skus:

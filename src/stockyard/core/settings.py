@@ -23,6 +23,29 @@ class Settings(BaseSettings):
     # Password hashing cost (argon2id); the defaults are argon2-cffi's recommended ones.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    # Staff sign-in: server-side sessions, login rate limit, password reset, outgoing mail.
+    cookie_secure: bool = False
+    session_idle_minutes: int = Field(default=120, gt=0)
+    session_lifetime_hours: int = Field(default=12, gt=0)
+    login_max_failures: int = Field(default=5, gt=0)
+    login_window_seconds: int = Field(default=900, gt=0)
+    password_reset_max_age_seconds: int = Field(default=3600, gt=0)
+    # Links in e-mails start with this; empty means the address the request came to (fine for development only).
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Stockyard <no-reply@localhost>"
+    # Product images: the file store is var/objects/ unless an S3-compatible endpoint is set.
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    image_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    image_max_pixels: int = Field(default=40_000_000, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -6,7 +6,8 @@ bound to the same transaction, scoped to the tenant (core/tenancy.py).
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -94,6 +95,20 @@ class UnitOfWork:
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():
             self._conn.rollback()
+
+    @contextmanager
+    def acting_as(self, actor: Actor) -> Iterator["UnitOfWork"]:
+        """This transaction under another actor, possibly of another tenant: for the rare action that spans
+        tenants, such as creating a tenant together with its first owner. Commits or rolls back with this one."""
+        inner = UnitOfWork(self.engine, actor)
+        inner._conn = self.conn
+        try:
+            yield inner
+            if inner._session is not None:
+                inner._session.flush()
+        finally:
+            if inner._session is not None:
+                inner._session.close()
 
 
 T = TypeVar("T")

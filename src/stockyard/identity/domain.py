@@ -12,6 +12,17 @@ INVENTORY_CONFIGURE = "inventory.configure"
 CATALOG_VIEW = "catalog.view"
 CATALOG_EDIT = "catalog.edit"
 USERS_MANAGE = "users.manage"
+PRICING_EDIT = "pricing.edit"
+SETTINGS_VIEW = "settings.view"
+SETTINGS_MANAGE = "settings.manage"
+ORDERS_VIEW = "orders.view"
+ORDERS_CANCEL = "orders.cancel"
+RETURNS_VIEW = "returns.view"
+RETURNS_REFUND = "returns.refund"
+ROLES_MANAGE = "roles.manage"
+API_KEYS_MANAGE = "api_keys.manage"
+AUDIT_VIEW = "audit.view"
+TENANTS_MANAGE = "tenants.manage"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -27,6 +38,17 @@ ALL_PERMISSIONS = frozenset(
         CATALOG_VIEW,
         CATALOG_EDIT,
         USERS_MANAGE,
+        PRICING_EDIT,
+        SETTINGS_VIEW,
+        SETTINGS_MANAGE,
+        ORDERS_VIEW,
+        ORDERS_CANCEL,
+        RETURNS_VIEW,
+        RETURNS_REFUND,
+        ROLES_MANAGE,
+        API_KEYS_MANAGE,
+        AUDIT_VIEW,
+        TENANTS_MANAGE,
     }
 )
 
@@ -36,13 +58,17 @@ _OPERATOR = frozenset(
 
 ROLES: dict[str, frozenset[str]] = {
     "owner": ALL_PERMISSIONS,
-    "administrator": ALL_PERMISSIONS,
+    # Creating tenants is for owners only.
+    "administrator": ALL_PERMISSIONS - {TENANTS_MANAGE},
     "warehouse_manager": _OPERATOR
-    | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT},
+    | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
+       ORDERS_VIEW, RETURNS_VIEW},
     "warehouse_operator": _OPERATOR,
-    "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW}),
-    "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW}),
-    "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW}),
+    "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
+                        RETURNS_VIEW}),
+    "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
+                             AUDIT_VIEW}),
+    "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW}),
 }
 
 

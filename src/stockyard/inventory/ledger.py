@@ -58,6 +58,7 @@ def post_moves(
             "document_type": posting.document_type,
             "document_id": posting.document_id,
             "items": [{"sku_id": s, "warehouse_id": w} for s, w in pairs],
+            "move_ids": ids,
         },
     )
     # Imported late: min_stock reads levels and this module is what changes them.

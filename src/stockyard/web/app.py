@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import js_lib_htmx
@@ -11,19 +12,34 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.middleware.sessions import SessionMiddleware
 
 from stockyard import __version__
+from stockyard.billing.views import router as payments_admin
+from stockyard.catalog.admin_views import router as catalog_admin
 from stockyard.catalog.api import router as catalog_api
+from stockyard.catalog.pricing_api import router as pricing_api
+from stockyard.catalog.pricing_views import router as price_lists_admin
 from stockyard.core.db import create_db_engine
 from stockyard.core.settings import Settings, get_settings
+from stockyard.fulfilment.views import router as shipping_admin
+from stockyard.identity.admin_views import router as identity_admin
+from stockyard.identity.api import router as identity_api
+from stockyard.identity.audit_views import router as audit_admin
+from stockyard.identity.login_limits import InProcessLoginLimiter
+from stockyard.identity.sessions import SessionPolicy, SessionStore
+from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
+from stockyard.sales.views import router as channels_admin
 from stockyard.web import errors
+from stockyard.web.account_views import router as account_pages
 from stockyard.web.admin import router as admin_home
 from stockyard.web.auth_views import router as auth_pages
 from stockyard.web.deps import LoginRequired
+from stockyard.web.dev_mail_views import router as dev_mail_admin
 from stockyard.web.jobs import JobRunner
+from stockyard.web.request_id import RequestIdMiddleware
+from stockyard.web.session_middleware import ServerSessionMiddleware
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = True) -> FastAPI:
@@ -44,8 +60,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
                   openapi_url="/api/v1/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="stockyard_session",
-                       same_site="lax", https_only=False, max_age=12 * 3600)
+    app.state.login_limiter = InProcessLoginLimiter(settings.login_max_failures, settings.login_window_seconds)
+    sessions = SessionStore(engine, SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
+                                                  lifetime=timedelta(hours=settings.session_lifetime_hours)))
+    app.add_middleware(ServerSessionMiddleware, store=sessions, secure=settings.cookie_secure)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every audit row of a request carries its id
     errors.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -55,11 +74,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api = APIRouter(prefix="/api/v1")
     api.include_router(catalog_api)
     api.include_router(inventory_api)
+    api.include_router(pricing_api)
+    api.include_router(identity_api)
     app.include_router(api)
     app.include_router(auth_pages)
     app.include_router(inventory_pages)
     app.include_router(admin_home)
+    app.include_router(account_pages)
     # Admin routers of the contexts (one line each):
+    app.include_router(audit_admin)
+    app.include_router(tenants_admin)
+    app.include_router(channels_admin)
+    app.include_router(price_lists_admin)
+    app.include_router(shipping_admin)
+    app.include_router(payments_admin)
+    app.include_router(catalog_admin)
+    app.include_router(identity_admin)
+    app.include_router(dev_mail_admin)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
     # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.

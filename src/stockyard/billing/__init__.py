@@ -1,0 +1,1 @@
+"""Billing: payment methods now; payments, invoices and tax come later."""

@@ -1,0 +1,1 @@
+"""Fulfilment: shipping configuration now; picking, packing and the rate engine come later."""

@@ -1,0 +1,1 @@
+"""Sales: channels (sites) now; customers, carts and orders come with later issues."""
