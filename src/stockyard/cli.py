@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from stockyard.core.db import create_db_engine
-from stockyard.core.errors import DomainError
+from stockyard.core.errors import DomainError, RowErrors
 from stockyard.core.settings import get_settings
 
 app = typer.Typer(help="Stockyard: ERP + ecommerce for warehouse-backed commerce.", no_args_is_help=True)
@@ -34,6 +34,15 @@ def _engine():  # noqa: ANN202
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console)
+
+
+def report_row_errors(error: RowErrors) -> None:
+    """The row-level report of a refused import file."""
+    table = Table("line", "field", "problem")
+    for line, field, message in error.rows:
+        table.add_row(str(line), field, message)
+    console.print(table)
+    console.print(f"[red]{error.message}; nothing was imported[/red]")
 
 
 @app.command()
@@ -128,7 +137,6 @@ def import_stock_cmd(
 ) -> None:
     """Receive stock from a CSV (sku,location,quantity[,status,unit_cost,lot]); any bad row changes nothing."""
     from stockyard.core.actor import system_actor
-    from stockyard.core.errors import RowErrors
     from stockyard.identity.services import tenant_id_for
     from stockyard.inventory.csv_import import import_stock
 
@@ -138,11 +146,7 @@ def import_stock_cmd(
         with progress_bar() as progress:
             count = import_stock(engine, actor, file.read_bytes(), progress=progress)
     except RowErrors as error:
-        table = Table("line", "field", "problem")
-        for line, field, message in error.rows:
-            table.add_row(str(line), field, message)
-        console.print(table)
-        console.print(f"[red]{error.message}; nothing was imported[/red]")
+        report_row_errors(error)
         raise typer.Exit(1) from None
     console.print(f"[green]imported {count} rows[/green]")
 
@@ -155,7 +159,6 @@ def import_products_cmd(
     """Create products and SKUs from a CSV; any bad row changes nothing."""
     from stockyard.catalog.csv_import import import_products
     from stockyard.core.actor import system_actor
-    from stockyard.core.errors import RowErrors
     from stockyard.identity.services import tenant_id_for
 
     engine = _engine()
@@ -164,11 +167,7 @@ def import_products_cmd(
         with progress_bar() as progress:
             count = import_products(engine, actor, file.read_bytes(), progress=progress)
     except RowErrors as error:
-        table = Table("line", "field", "problem")
-        for line, field, message in error.rows:
-            table.add_row(str(line), field, message)
-        console.print(table)
-        console.print(f"[red]{error.message}; nothing was imported[/red]")
+        report_row_errors(error)
         raise typer.Exit(1) from None
     console.print(f"[green]imported {count} products[/green]")
 

@@ -10,7 +10,6 @@ from stockyard.core.errors import NotFound
 from stockyard.core.uow import perform, read
 from stockyard.inventory import counts, min_stock, movements, queries, reservations, transfers, warehouses
 from stockyard.inventory.domain import WholeNumber
-from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_sku_text, resolve_warehouse
 from stockyard.web.deps import ApiActor, EngineDep
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
@@ -206,34 +205,22 @@ def alerts(engine: EngineDep, actor: ApiActor, state: str = "open") -> list[dict
 
 @router.get("/atp")
 def available_to_promise(engine: EngineDep, actor: ApiActor, sku: str) -> dict[str, Any]:
-    def _atp(uow: Any) -> dict[str, Any]:
-        ref = resolve_sku_text(uow, sku)
-        return queries.stock_for_skus(uow, [ref.id])[ref.id].as_dict()
-
-    return read(engine, actor, _atp)
+    return read(engine, actor, queries.atp_for_sku, sku).as_dict()
 
 
 @router.get("/stock")
 def stock(engine: EngineDep, actor: ApiActor, q: str = "", warehouse: str | None = None, page: int = 1,
           per_page: int = Query(default=50, le=500)) -> dict[str, Any]:
-    def _stock(uow: Any) -> dict[str, Any]:
-        wh = resolve_warehouse(uow, int(warehouse) if warehouse.isdigit() else warehouse) if warehouse else None
-        result = queries.search_stock(uow, q, wh, page, per_page)
-        return {"total": result.total, "page": result.page, "items": [s.as_dict() for s in result.items]}
-
-    return read(engine, actor, _stock)
+    result = read(engine, actor, queries.search_stock_in, q, warehouse, page, per_page)
+    return {"total": result.total, "page": result.page, "items": [s.as_dict() for s in result.items]}
 
 
 @router.get("/locations/{location:path}/stock")
 def stock_at_location(location: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    def _at(uow: Any) -> dict[str, Any]:
-        loc = resolve_location(uow, int(location) if location.isdigit() else location)
-        rows = queries.stock_at_location(uow, loc.id)
-        return {"location": loc.path, "items": [
-            {"sku": code, "name": name, "status": lvl.status, "lot": lvl.lot, "on_hand": lvl.on_hand,
-             "reserved": lvl.reserved} for lvl, code, name in rows]}
-
-    return read(engine, actor, _at)
+    path, rows = read(engine, actor, queries.stock_at_location_ref, location)
+    return {"location": path, "items": [
+        {"sku": code, "name": name, "status": lvl.status, "lot": lvl.lot, "on_hand": lvl.on_hand,
+         "reserved": lvl.reserved} for lvl, code, name in rows]}
 
 
 @router.get("/moves")
@@ -241,19 +228,14 @@ def history(engine: EngineDep, actor: ApiActor, sku: str | None = None, location
             reason: str | None = None, document_type: str | None = None, document_id: str | None = None,
             since: datetime | None = None, until: datetime | None = None, page: int = 1,
             per_page: int = Query(default=50, le=500)) -> dict[str, Any]:
-    def _history(uow: Any) -> dict[str, Any]:
-        f = queries.MoveFilter(
-            sku_id=resolve_sku(uow, sku).id if sku else None,
-            location_id=resolve_location(uow, location).id if location else None,
-            reason=reason, document_type=document_type, document_id=document_id, since=since, until=until)
-        result = queries.movement_history(uow, f, page, per_page)
-        return {"total": result.total, "page": result.page, "items": [
-            {"id": m.id, "sku": code, "quantity": m.quantity, "from": src, "to": dst, "from_status": m.from_status,
-             "to_status": m.to_status, "lot": m.lot, "reason": m.reason, "document_type": m.document_type,
-             "document_id": m.document_id, "unit_cost": m.unit_cost, "actor": m.actor_name, "note": m.note,
-             "created_at": m.created_at} for m, code, src, dst in result.items]}
-
-    return read(engine, actor, _history)
+    f = queries.MoveFilter(reason=reason, document_type=document_type, document_id=document_id, since=since,
+                           until=until)
+    result = read(engine, actor, queries.find_moves, f, sku or "", location or "", page, per_page)
+    return {"total": result.total, "page": result.page, "items": [
+        {"id": m.id, "sku": code, "quantity": m.quantity, "from": src, "to": dst, "from_status": m.from_status,
+         "to_status": m.to_status, "lot": m.lot, "reason": m.reason, "document_type": m.document_type,
+         "document_id": m.document_id, "unit_cost": m.unit_cost, "actor": m.actor_name, "note": m.note,
+         "created_at": m.created_at} for m, code, src, dst in result.items]}
 
 
 @router.get("/value")

@@ -27,7 +27,7 @@ from stockyard.inventory.models import (
     TransferLine,
     Warehouse,
 )
-from stockyard.inventory.refs import resolve_location, resolve_sku
+from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_sku_text, resolve_warehouse
 
 
 @dataclass
@@ -368,3 +368,27 @@ def dashboard(uow: UnitOfWork) -> dict[str, Any]:
     """The back-office start page: value per warehouse and what needs attention."""
     return {"value": inventory_value(uow), "alerts": list_alerts(uow), "transfers": list_transfers(uow, open_only=True),
             "counts": list_counts(uow, "open")}
+
+
+@requires(INVENTORY_VIEW)
+def atp_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:
+    """Available to promise of a SKU named as people type it (code, barcode, or id)."""
+    ref = resolve_sku_text(uow, sku)
+    return stock_for_skus(uow, [ref.id])[ref.id]
+
+
+@requires(INVENTORY_VIEW)
+def search_stock_in(uow: UnitOfWork, q: str = "", warehouse: str | None = None, page: int = 1,
+                    per_page: int = 50) -> Page[SkuStock]:
+    """search_stock with the warehouse named by code or id."""
+    warehouse_id = None
+    if warehouse:
+        warehouse_id = resolve_warehouse(uow, int(warehouse) if warehouse.isdigit() else warehouse)
+    return search_stock(uow, q, warehouse_id, page, per_page)
+
+
+@requires(INVENTORY_VIEW)
+def stock_at_location_ref(uow: UnitOfWork, location: str) -> tuple[str, list[Any]]:
+    """The location's path and what is there, for a location named by path or id."""
+    loc = resolve_location(uow, int(location) if location.isdigit() else location)
+    return loc.path, stock_at_location(uow, loc.id)

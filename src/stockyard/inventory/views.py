@@ -6,7 +6,8 @@ the form (no permission, unknown record, stale CSRF token) become an HTML error 
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -133,6 +134,32 @@ def movement_form(request: Request, actor: Actor, template: str, form: Mapping[s
                 statuses=STATUSES, write_off_reasons=WRITE_OFF_REASONS)
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A ledger line just posted, as a confirmation message names it."""
+
+    move: Any
+    code: str
+    from_path: str
+    to_path: str
+
+
+async def submit_movement(request: Request, engine: Engine, actor: Actor, template: str,
+                          command: type[BaseModel], fields: tuple[str, ...], service: Callable[..., int],
+                          describe: Callable[[Any, Posted], str]) -> Response:
+    """One stock-movement form post: build the command, call the service, flash what happened, show the SKU."""
+    form = await check_csrf(request)
+    try:
+        cmd = command(**given(form, *fields))
+        move_id = await run(perform, engine, actor, service, cmd)
+    except INPUT_ERRORS as error:
+        return movement_form(request, actor, template, form, *field_errors(error, set(fields)))
+    move, code, from_path, to_path = await run(read, engine, actor, queries.move_summary, move_id)
+    summary = Posted(move, code, from_path, to_path)
+    flash(request, describe(cmd, summary))
+    return see_other(stock_url(code))
+
+
 @router.get("/receive", response_class=HTMLResponse)
 def receive_form(request: Request, actor: PageActor) -> Response:
     defaults = {"status": "sellable", **given(request.query_params, "sku", "location")}
@@ -141,15 +168,11 @@ def receive_form(request: Request, actor: PageActor) -> Response:
 
 @router.post("/receive")
 async def receive_submit(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = movements.ReceiveStock(**given(form, *RECEIVE_FIELDS))
-        move_id = await run(perform, engine, actor, movements.receive_stock, cmd)
-    except INPUT_ERRORS as error:
-        return movement_form(request, actor, "erp/receive.html", form, *field_errors(error, set(RECEIVE_FIELDS)))
-    move, code, _, to_path = await run(read, engine, actor, queries.move_summary, move_id)
-    flash(request, f"Received {move.quantity} × {code} into {to_path}")
-    return see_other(stock_url(code))
+    def done(_: Any, s: Posted) -> str:
+        return f"Received {s.move.quantity} × {s.code} into {s.to_path}"
+
+    return await submit_movement(request, engine, actor, "erp/receive.html", movements.ReceiveStock,
+                                 RECEIVE_FIELDS, movements.receive_stock, done)
 
 
 @router.get("/move", response_class=HTMLResponse)
@@ -160,15 +183,11 @@ def move_form(request: Request, actor: PageActor) -> Response:
 
 @router.post("/move")
 async def move_submit(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = movements.MoveStock(**given(form, *MOVE_FIELDS))
-        move_id = await run(perform, engine, actor, movements.move_stock, cmd)
-    except INPUT_ERRORS as error:
-        return movement_form(request, actor, "erp/move.html", form, *field_errors(error, set(MOVE_FIELDS)))
-    move, code, from_path, to_path = await run(read, engine, actor, queries.move_summary, move_id)
-    flash(request, f"Moved {move.quantity} × {code} from {from_path} to {to_path}")
-    return see_other(stock_url(code))
+    def done(_: Any, s: Posted) -> str:
+        return f"Moved {s.move.quantity} × {s.code} from {s.from_path} to {s.to_path}"
+
+    return await submit_movement(request, engine, actor, "erp/move.html", movements.MoveStock, MOVE_FIELDS,
+                                 movements.move_stock, done)
 
 
 @router.get("/write-off", response_class=HTMLResponse)
@@ -179,15 +198,11 @@ def write_off_form(request: Request, actor: PageActor) -> Response:
 
 @router.post("/write-off")
 async def write_off_submit(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = movements.WriteOffStock(**given(form, *WRITE_OFF_FIELDS))
-        move_id = await run(perform, engine, actor, movements.write_off_stock, cmd)
-    except INPUT_ERRORS as error:
-        return movement_form(request, actor, "erp/write_off.html", form, *field_errors(error, set(WRITE_OFF_FIELDS)))
-    move, code, from_path, _ = await run(read, engine, actor, queries.move_summary, move_id)
-    flash(request, f"Wrote off {move.quantity} × {code} from {from_path} ({cmd.reason})")
-    return see_other(stock_url(code))
+    def done(cmd: Any, s: Posted) -> str:
+        return f"Wrote off {s.move.quantity} × {s.code} from {s.from_path} ({cmd.reason})"
+
+    return await submit_movement(request, engine, actor, "erp/write_off.html", movements.WriteOffStock,
+                                 WRITE_OFF_FIELDS, movements.write_off_stock, done)
 
 
 @router.get("/status", response_class=HTMLResponse)
@@ -198,15 +213,11 @@ def status_form(request: Request, actor: PageActor) -> Response:
 
 @router.post("/status")
 async def status_submit(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = movements.ChangeStockStatus(**given(form, *STATUS_FIELDS))
-        move_id = await run(perform, engine, actor, movements.change_stock_status, cmd)
-    except INPUT_ERRORS as error:
-        return movement_form(request, actor, "erp/status.html", form, *field_errors(error, set(STATUS_FIELDS)))
-    move, code, from_path, _ = await run(read, engine, actor, queries.move_summary, move_id)
-    flash(request, f"Changed {move.quantity} × {code} at {from_path} from {move.from_status} to {move.to_status}")
-    return see_other(stock_url(code))
+    def done(_: Any, s: Posted) -> str:
+        return f"Changed {s.move.quantity} × {s.code} at {s.from_path} from {s.move.from_status} to {s.move.to_status}"
+
+    return await submit_movement(request, engine, actor, "erp/status.html", movements.ChangeStockStatus,
+                                 STATUS_FIELDS, movements.change_stock_status, done)
 
 
 # ---- transfers ------------------------------------------------------------------------------------------------
