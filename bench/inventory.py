@@ -17,14 +17,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Result, cpu_snapshot, fresh_database, rss_mb, start_server  # noqa: E402
 
 from stockyard.catalog.services import CreateProduct, create_product
 from stockyard.core.actor import Actor, system_actor
@@ -54,75 +56,7 @@ class Setup:
     api_key: str = ""
 
 
-@dataclass
-class Result:
-    name: str
-    ops: int
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    failures: int = 0
-    cpu_seconds: float | None = None
-
-    @property
-    def rate(self) -> float:
-        return self.ops / self.seconds if self.seconds else 0.0
-
-    def pct(self, p: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
-
-# ---------------------------------------------------------------- CPU accounting (server + database processes)
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-def cpu_snapshot(server_pid: int | None) -> float:
-    """CPU seconds used so far by this process (or the server) plus every PostgreSQL process."""
-    own = _proc_cpu(server_pid) if server_pid else time.process_time()
-    return own + sum(_proc_cpu(pid) for pid in _postgres_pids())
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 # ---------------------------------------------------------------- setup
-
-def fresh_database(backend: str, pg_url: str | None, workdir: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    assert pg_url
-    base = make_url(pg_url)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "stockyard_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "stockyard_bench"'))
-    admin.dispose()
-    return base.set(database="stockyard_bench").render_as_string(hide_password=False)
-
 
 def build(url: str, units_per_sku: int) -> Setup:
     engine = create_db_engine(url, pool_size=40, max_overflow=10)
@@ -213,20 +147,6 @@ def reserve_via_service(s: Setup, concurrency: int, ops: int) -> Result:
 
 
 # ---------------------------------------------------------------- HTTP reservations
-
-def start_server(s: Setup, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, STOCKYARD_DATABASE_URL=s.url, STOCKYARD_PORT=str(port), STOCKYARD_LOG_LEVEL="warning",
-               STOCKYARD_DB_POOL_SIZE="40", STOCKYARD_DB_MAX_OVERFLOW="10")
-    proc = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "serve", "--port", str(port)], env=env)
-    for _ in range(100):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
-
 
 async def _http_load(s: Setup, port: int, concurrency: int, ops: int) -> tuple[list[float], int, float]:
     latencies: list[float] = []
@@ -323,7 +243,7 @@ def run_backend(backend: str, pg_url: str | None, ops: int, http_ops: int) -> No
     for c in CONCURRENCY:
         results.append(reserve_via_service(s, c, ops))
     port = 18000 + random.randrange(1000)
-    server = start_server(s, port)
+    server = start_server(s.url, port)
     try:
         for c in CONCURRENCY:
             results.append(reserve_via_http(s, server, port, c, http_ops))

@@ -11,7 +11,7 @@ test), and `needs` names the permissions (empty: any signed-in user may do it).
 
 import re
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import pytest
@@ -19,10 +19,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from stockyard.core.uow import perform, read
+from stockyard.fulfilment import config as shipping_config
 from stockyard.identity import roles
 from stockyard.identity.domain import (
     API_KEYS_MANAGE,
     CATALOG_EDIT,
+    FULFILMENT_SHIP,
     INVENTORY_ADJUST,
     INVENTORY_CONFIGURE,
     INVENTORY_COUNT,
@@ -31,6 +33,10 @@ from stockyard.identity.domain import (
     INVENTORY_RECEIVE,
     INVENTORY_RESERVE,
     INVENTORY_TRANSFER,
+    ORDERS_CANCEL,
+    ORDERS_MANAGE,
+    ORDERS_PLACE,
+    ORDERS_VIEW,
     ROLES,
     ROLES_MANAGE,
     USERS_MANAGE,
@@ -41,6 +47,7 @@ from stockyard.inventory.queries import transfer_detail
 from tests.conftest import TenantCtx
 from tests.factories import build_world, receive
 from tests.inventory.support import tenant_rows
+from tests.sales.order_fixtures import commerce_on, order_in_state
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -149,6 +156,10 @@ ACTIONS: list[Action] = [
     api("edit role", "/api/v1/roles/{role}", {ROLES_MANAGE}, {"name": "helper", "permissions": ["inventory.view"]},
         method="PUT"),
     api("delete role", "/api/v1/roles/{role}", {ROLES_MANAGE}, method="DELETE"),
+    # ---- shipping ----
+    api("quote shipping", "/api/v1/shipping/quote", set(),
+        {"address": {"country": "DE", "postcode": "10115"}, "lines": [{"sku": "SKU-001", "quantity": 1}],
+         "order_value": "10", "currency": "EUR"}),
 ]
 
 
@@ -186,6 +197,12 @@ def build_scene(ctx: TenantCtx) -> Scene:
     inactive_user, _ = ctx.user("read_only")
     perform(e, a, set_user_active, inactive_user, False)
     role = perform(e, a, roles.create_role, roles.RoleIn(name="helper", permissions=["inventory.view"]))
+    zone = perform(e, a, shipping_config.create_zone, shipping_config.ZoneIn(name="Germany", countries=["DE"]))
+    perform(e, a, shipping_config.create_carrier, shipping_config.CarrierIn(code="post", name="Post"))
+    method = perform(e, a, shipping_config.create_method, shipping_config.MethodIn(
+        carrier="post", code="STD", name="Standard", currency="EUR"))
+    perform(e, a, shipping_config.set_rate_table, method, shipping_config.SetRateTable(
+        zone_id=zone, basis="weight", bands=[shipping_config.BandIn(lower=0, price=5)]))
     other_key = next(k.id for k in read(e, a, list_api_keys, other_user) if other_token.split("_")[1] == k.prefix)
     return Scene(transfer, line, count, reservation, other_user, other_key, inactive_user, role, uuid.uuid4().hex[:8])
 
@@ -268,3 +285,130 @@ def test_the_table_covers_every_mutating_inventory_endpoint(client: TestClient) 
             if (method, re.sub(r"\{\w+(:\w+)?\}", "{}", path)) not in covered:
                 missing.append(f"{method} {path}")
     assert missing == []
+
+
+# ---- orders: staff pages (/admin/orders) and the JSON API (/api/v1/orders) -------------------------------------
+# Each row names the state its order is made in first (tests/sales/order_fixtures.order_in_state), so a permitted
+# role meets an order the action applies to. Looking an order up by its number needs orders.view as well.
+
+ORD = "/api/v1/orders"
+ORDER_VIEW_MANAGE = {ORDERS_VIEW, ORDERS_MANAGE}
+PHONE_ORDER = {"channel_id": "{channel}", "email": "phone-{uid}@example.com", "lines": [{"sku": "SKU-001",
+                                                                                         "quantity": 1}],
+               "shipping_address": {"name": "Erika Mustermann", "line1": "Hafenstraße 1", "city": "Hamburg",
+                                    "postcode": "20095", "country": "DE"},
+               "shipping_method_id": "{shipping_method}", "payment_method_id": "{bank_method}"}
+PHONE_FORM = {"channel_id": "{channel}", "email": "phone-{uid}@example.com", "lines.0.sku": "SKU-001",
+              "lines.0.quantity": "1", "shipping_address.name": "Erika Mustermann",
+              "shipping_address.line1": "Hafenstraße 1", "shipping_address.city": "Hamburg",
+              "shipping_address.postcode": "20095", "shipping_address.country": "DE",
+              "shipping_method_id": "{shipping_method}", "payment_method_id": "{bank_method}", "step": "place"}
+SHIP_NEEDS = {ORDERS_VIEW, FULFILMENT_SHIP, INVENTORY_RESERVE, INVENTORY_MOVE}
+# (action, the state its order starts in; None: no order needed)
+ORDER_ACTIONS: list[tuple[Action, str | None]] = [
+    (api("phone order", ORD, {ORDERS_VIEW, ORDERS_PLACE, ORDERS_MANAGE, INVENTORY_RESERVE}, PHONE_ORDER), None),
+    (api("hold order", f"{ORD}/{{order}}/hold", ORDER_VIEW_MANAGE, {"reason": "check"}), "allocated"),
+    (api("release order", f"{ORD}/{{order}}/release", ORDER_VIEW_MANAGE), "on_hold"),
+    (api("cancel order", f"{ORD}/{{order}}/cancel", {ORDERS_VIEW, ORDERS_CANCEL, INVENTORY_RESERVE},
+         {"reason": "test"}), "awaiting_payment"),
+    (api("mark order paid", f"{ORD}/{{order}}/mark-paid", ORDER_VIEW_MANAGE, {"reference": "R-1"}),
+     "awaiting_payment"),
+    (api("allocate order", f"{ORD}/{{order}}/allocate", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE}),
+     "partially_allocated"),
+    (api("reallocate order", f"{ORD}/{{order}}/reallocate", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE}), "allocated"),
+    (api("ship order", f"{ORD}/{{order}}/ship", SHIP_NEEDS, {}), "allocated"),
+    (api("deliver order", f"{ORD}/{{order}}/deliver", {ORDERS_VIEW, FULFILMENT_SHIP}), "shipped"),
+    (api("invoice order", f"{ORD}/{{order}}/invoice", ORDER_VIEW_MANAGE), "delivered"),
+    (api("close order", f"{ORD}/{{order}}/close", ORDER_VIEW_MANAGE), "invoiced"),
+    (api("edit order lines", f"{ORD}/{{order}}/lines", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE},
+         {"changes": [{"line_id": "{order_line}", "quantity": 2}]}), "awaiting_payment"),
+    (form("phone order (form)", "/admin/orders/new", {ORDERS_PLACE, ORDERS_MANAGE, INVENTORY_RESERVE}, PHONE_FORM),
+     None),
+    (form("hold order (form)", "/admin/orders/{order}/hold", ORDER_VIEW_MANAGE, {"reason": "check"}), "allocated"),
+    (form("release order (form)", "/admin/orders/{order}/release", ORDER_VIEW_MANAGE), "on_hold"),
+    (form("cancel order (form)", "/admin/orders/{order}/cancel", {ORDERS_VIEW, ORDERS_CANCEL, INVENTORY_RESERVE},
+          {"reason": "test"}), "awaiting_payment"),
+    (form("mark order paid (form)", "/admin/orders/{order}/mark-paid", ORDER_VIEW_MANAGE, {"reference": "R-1"}),
+     "awaiting_payment"),
+    (form("allocate order (form)", "/admin/orders/{order}/allocate", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE}),
+     "partially_allocated"),
+    (form("reallocate order (form)", "/admin/orders/{order}/reallocate", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE}),
+     "allocated"),
+    (form("ship order (form)", "/admin/orders/{order}/ship", SHIP_NEEDS), "allocated"),
+    (form("deliver order (form)", "/admin/orders/{order}/deliver", {ORDERS_VIEW, FULFILMENT_SHIP}), "shipped"),
+    (form("invoice order (form)", "/admin/orders/{order}/invoice", ORDER_VIEW_MANAGE), "delivered"),
+    (form("close order (form)", "/admin/orders/{order}/close", ORDER_VIEW_MANAGE), "invoiced"),
+    (form("edit order lines (form)", "/admin/orders/{order}/lines", ORDER_VIEW_MANAGE | {INVENTORY_RESERVE},
+          {"qty.{order_line}": "2"}), "awaiting_payment"),
+]
+
+
+@dataclass(frozen=True)
+class OrderScene:
+    order: str
+    order_line: int
+    channel: int
+    shipping_method: int
+    bank_method: int
+    uid: str
+
+
+def build_order_scene(ctx: TenantCtx, state: str | None) -> OrderScene:
+    """The matrix's world (SKU-001 and SKU-002 with stock in MAIN) with a web shop, and an order in `state`."""
+    world = build_world(ctx)
+    receive(ctx, "SKU-001", "MAIN/A/01", 20)
+    receive(ctx, "SKU-002", "MAIN/A/02", 20)
+    shop = commerce_on(ctx, world)
+    number, line = order_in_state(shop, state) if state else ("", 0)
+    return OrderScene(number, line, shop.channel_id, shop.method_id, shop.bank_method_id, uuid.uuid4().hex[:8])
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize(("action", "state"), ORDER_ACTIONS, ids=lambda v: v.name if isinstance(v, Action) else "")
+def test_role_against_order_request(action: Action, state: str | None, role: str, tenant: TenantCtx,
+                                    client: TestClient) -> None:
+    scene = build_order_scene(tenant, state)
+    # Form field names may carry a placeholder too (qty.<line id>).
+    action = replace(action, body={fill(k, scene): v for k, v in (action.body or {}).items()} or None)
+    browser = TestClient(client.app)
+    if action.needs <= ROLES[role]:
+        response = send(browser, action, scene, tenant, role)  # type: ignore[arg-type]
+        expected = {303} if action.via == "form" else {200, 201}
+        assert response.status_code in expected, f"{role} should be allowed: {response.text[:800]}"
+        return
+    if action.via == "form":
+        csrf = sign_in(browser, tenant, role)
+        before = business_rows(tenant)
+        response = browser.post(fill(action.url, scene), data={**fill(action.body or {}, scene), "csrf_token": csrf},
+                                follow_redirects=False)
+    else:
+        _, key = tenant.user(role)
+        before = business_rows(tenant)
+        response = browser.request(action.method, fill(action.url, scene), json=fill(action.body, scene),
+                                   headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403, f"{role} should be refused: {response.status_code} {response.text[:500]}"
+    assert business_rows(tenant) == before, "a refused request changed data"
+
+
+def test_the_order_table_covers_every_mutating_order_endpoint(client: TestClient) -> None:
+    covered = {(a.method if a.via == "api" else "POST", re.sub(r"\{\w+\}", "{}", a.url)) for a, _ in ORDER_ACTIONS}
+    missing, seen = [], 0
+    for path, methods in _every_route(client.app.routes):
+        if not (path.startswith(ORD) or path.startswith("/admin/orders")):
+            continue
+        seen += 1
+        for method in methods - {"GET", "HEAD"}:
+            if (method, re.sub(r"\{\w+(:\w+)?\}", "{}", path)) not in covered:
+                missing.append(f"{method} {path}")
+    assert seen > len(ORDER_ACTIONS) and missing == []
+
+
+def _every_route(routes: list[Any]) -> list[tuple[str, set[str]]]:
+    """(path, methods) of every route, also those of included routers (FastAPI keeps those nested)."""
+    out: list[tuple[str, set[str]]] = []
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            out += [(c.path_format, set(c.methods or ())) for c in route.effective_route_contexts()]
+        else:
+            out.append((getattr(route, "path", ""), set(getattr(route, "methods", None) or ())))
+    return out

@@ -196,5 +196,19 @@ def bench_inventory(ctx: typer.Context) -> None:
     runpy.run_path(str(ROOT / "bench" / "inventory.py"), run_name="__main__")
 
 
+@bench_app.command("catalog", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_catalog(ctx: typer.Context) -> None:
+    """Storefront category pages and search over HTTP on a generated catalog of 100,000 SKUs (p50/p95, req/s)."""
+    sys.argv = ["bench/catalog.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "catalog.py"), run_name="__main__")
+
+
+@bench_app.command("checkout", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_checkout(ctx: typer.Context) -> None:
+    """The storefront checkout over HTTP: orders/s, p50/p95 per step, CPU and SQL statements per order, races."""
+    sys.argv = ["bench/checkout.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "checkout.py"), run_name="__main__")
+
+
 if __name__ == "__main__":
     app()

@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from stockyard.core.errors import ValidationFailed
 
 Check = Callable[[str], str]
+# When a card payment is captured: right after it is approved, or when the order ships (then it stays authorised).
+CAPTURE_MODES = ("order", "shipment")
 
 
 def _text(limit: int) -> Check:
@@ -97,9 +99,15 @@ GATEWAYS: dict[str, GatewaySpec] = {
         )),
         GatewaySpec("test", "Test gateway", settings=(
             FieldSpec("outcome", "Outcome of every payment", _choice("approve", "decline"), required=True),
+            FieldSpec("capture", "Capture the payment (order or shipment; default order)", _choice(*CAPTURE_MODES)),
+            FieldSpec("timeout_seconds", "Seconds before card …0119 times out (default 2)", _amount),
+        ), secrets=(
+            FieldSpec("webhook_secret", "Webhook signing secret (default: derived from the server's key)",
+                      _text(200)),
         )),
         GatewaySpec("stripe", "Stripe", settings=(
             FieldSpec("publishable_key", "Publishable key", _prefixed("pk_test_", "pk_live_"), required=True),
+            FieldSpec("capture", "Capture the payment (order or shipment; default order)", _choice(*CAPTURE_MODES)),
         ), secrets=(
             FieldSpec("secret_key", "Secret key", _prefixed("sk_test_", "sk_live_", "rk_test_", "rk_live_"),
                       required=True),

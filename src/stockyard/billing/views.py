@@ -1,25 +1,24 @@
 """Admin pages for payment methods at /admin/payments. A stored secret is never shown: only whether it is set."""
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from stockyard.billing import config
 from stockyard.billing.domain import GatewaySpec, gateway_spec
 from stockyard.core.actor import Actor
-from stockyard.core.errors import Conflict, NotFound, ValidationFailed
-from stockyard.core.uow import perform, read
+from stockyard.core.uow import read
 from stockyard.identity.domain import SETTINGS_MANAGE
 from stockyard.sales.channels import channel_choices
 from stockyard.web.admin import ADMIN_SECTIONS, admin_page, admin_router
+from stockyard.web.admin_crud import list_page, remove, submit
 from stockyard.web.admin_forms import FormField, checked
 from stockyard.web.deps import EngineDep, PageActor
-from stockyard.web.pages import check_csrf, field_errors, flash, given, run, see_other
+from stockyard.web.pages import check_csrf, given, run
 
-INPUT_ERRORS = (ValidationError, ValidationFailed, NotFound, Conflict)
 BASE = "/admin/payments"
 
 router = admin_router("/payments")
@@ -68,9 +67,8 @@ def names(spec: GatewaySpec) -> set[str]:
 @router.get("", response_class=HTMLResponse)
 def payment_methods(request: Request, engine: EngineDep, actor: PageActor, q: str = "",
                     page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
-    result = read(engine, actor, config.list_payment_methods, q, page_no)
-    return admin_page(request, actor, "admin/commerce/payments.html", section="payments", result=result, q=q,
-                      gateways=config.gateway_specs())
+    return list_page(request, engine, actor, config.list_payment_methods, "admin/commerce/payments.html", "payments",
+                     q, page_no, gateways=config.gateway_specs())
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -84,12 +82,10 @@ def new_form(request: Request, engine: EngineDep, actor: PageActor, gateway: str
 async def create(request: Request, engine: EngineDep, actor: PageActor, gateway: str = Query(min_length=1)) -> Response:
     form = await check_csrf(request)
     spec = gateway_spec(gateway)
-    try:
-        method_id = await run(perform, engine, actor, config.create_payment_method, command(spec, form))
-    except INPUT_ERRORS as error:
-        return form_page(request, engine, actor, spec, form, None, *field_errors(error, names(spec)))
-    flash(request, f"Payment method {form.get('name')} created")
-    return see_other(f"{BASE}/{method_id}")
+    return await submit(request, form, engine, actor, config.create_payment_method,
+                        lambda form: (command(spec, form),), known=names(spec),
+                        again=partial(form_page, request, engine, actor, spec, method=None),
+                        message="Payment method {name} created", to=lambda method_id: f"{BASE}/{method_id}")
 
 
 def _form_of(method: config.PaymentMethodView) -> dict[str, Any]:
@@ -110,17 +106,13 @@ async def update(method_id: int, request: Request, engine: EngineDep, actor: Pag
     form = await check_csrf(request)
     method = await run(read, engine, actor, config.get_payment_method, method_id)
     spec = gateway_spec(method.gateway)
-    try:
-        await run(perform, engine, actor, config.update_payment_method, method_id, command(spec, form))
-    except INPUT_ERRORS as error:
-        return form_page(request, engine, actor, spec, form, method, *field_errors(error, names(spec)))
-    flash(request, f"Payment method {form.get('name')} saved")
-    return see_other(f"{BASE}/{method_id}")
+    return await submit(request, form, engine, actor, config.update_payment_method,
+                        lambda form: (method_id, command(spec, form)), known=names(spec),
+                        again=partial(form_page, request, engine, actor, spec, method=method),
+                        message="Payment method {name} saved", to=f"{BASE}/{method_id}")
 
 
 @router.post("/{method_id}/delete")
-async def remove(method_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    await check_csrf(request)
-    await run(perform, engine, actor, config.delete_payment_method, method_id)
-    flash(request, "Payment method deleted")
-    return see_other(BASE)
+async def delete(method_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await remove(request, engine, actor, config.delete_payment_method, method_id,
+                        message="Payment method deleted", to=BASE)

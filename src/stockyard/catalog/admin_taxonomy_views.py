@@ -1,23 +1,24 @@
 """Catalog admin pages for brands, the category tree and attribute definitions (mounted by admin_views)."""
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from stockyard.catalog import admin_queries, attributes, taxonomy
 from stockyard.core.actor import Actor
-from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.errors import NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.web.admin import admin_page
+from stockyard.web.admin_crud import submit
 from stockyard.web.deps import EngineDep, PageActor
-from stockyard.web.pages import check_csrf, field_errors, flash, given, page_route, run, see_other
+from stockyard.web.pages import check_csrf, given, page_route, run, see_other
 
-INPUT_ERRORS = (ValidationError, ValidationFailed, NotFound, Conflict)
 ATTRIBUTE_FIELDS = ("name", "type", "unit", "choices")
+CATEGORY_FIELDS = ("name", "parent_id")
 ATTRIBUTE_TYPES = ["text", "number", "choice"]
 
 # Included by admin_views under /admin/catalog.
@@ -25,6 +26,10 @@ router = APIRouter(route_class=page_route("admin/error.html"))
 
 
 # ---- brands ---------------------------------------------------------------------------------------------------
+
+def _brand_in(form: Mapping[str, Any]) -> taxonomy.BrandIn:
+    return taxonomy.BrandIn(**given(form, "name"))
+
 
 def _brands_page(request: Request, engine: Engine, actor: Actor, q: str = "", page_no: int = 1,
                  form: Mapping[str, Any] | None = None, errors: dict[str, str] | None = None,
@@ -42,15 +47,10 @@ def brand_list(request: Request, engine: EngineDep, actor: PageActor, q: str = "
 
 @router.post("/brands")
 async def brand_create(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = taxonomy.BrandIn(**given(form, "name"))
-        await run(perform, engine, actor, taxonomy.create_brand, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, {"name"})
-        return await run(_brands_page, request, engine, actor, "", 1, form, errors, status)
-    flash(request, f"Brand {cmd.name.strip()} created")
-    return see_other("/admin/catalog/brands")
+    return await submit(request, await check_csrf(request), engine, actor, taxonomy.create_brand,
+                        lambda form: (_brand_in(form),), known={"name"},
+                        again=partial(_brands_page, request, engine, actor),
+                        message="Brand {name} created", to="/admin/catalog/brands")
 
 
 def _brand_page(request: Request, engine: Engine, actor: Actor, brand_id: int, form: Mapping[str, Any] | None = None,
@@ -69,15 +69,10 @@ def brand_detail(brand_id: int, request: Request, engine: EngineDep, actor: Page
 
 @router.post("/brands/{brand_id}")
 async def brand_update(brand_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = taxonomy.BrandIn(**given(form, "name"))
-        await run(perform, engine, actor, taxonomy.rename_brand, brand_id, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, {"name"})
-        return await run(_brand_page, request, engine, actor, brand_id, form, errors, status)
-    flash(request, f"Brand renamed to {cmd.name.strip()}")
-    return see_other("/admin/catalog/brands")
+    return await submit(request, await check_csrf(request), engine, actor, taxonomy.rename_brand,
+                        lambda form: (brand_id, _brand_in(form)), known={"name"},
+                        again=partial(_brand_page, request, engine, actor, brand_id),
+                        message="Brand renamed to {name}", to="/admin/catalog/brands")
 
 
 # ---- categories -----------------------------------------------------------------------------------------------
@@ -101,15 +96,10 @@ def category_list(request: Request, engine: EngineDep, actor: PageActor) -> Resp
 
 @router.post("/categories")
 async def category_create(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = _category_in(form)
-        await run(perform, engine, actor, taxonomy.create_category, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, {"name", "parent_id"})
-        return await run(_categories_page, request, engine, actor, form, errors, status)
-    flash(request, f"Category {cmd.name.strip()} created")
-    return see_other("/admin/catalog/categories")
+    return await submit(request, await check_csrf(request), engine, actor, taxonomy.create_category,
+                        lambda form: (_category_in(form),), known=CATEGORY_FIELDS,
+                        again=partial(_categories_page, request, engine, actor),
+                        message="Category {name} created", to="/admin/catalog/categories")
 
 
 def _category_page(request: Request, engine: Engine, actor: Actor, category_id: int,
@@ -131,15 +121,10 @@ def category_detail(category_id: int, request: Request, engine: EngineDep, actor
 
 @router.post("/categories/{category_id}")
 async def category_update(category_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = _category_in(form)
-        await run(perform, engine, actor, taxonomy.update_category, category_id, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, {"name", "parent_id"})
-        return await run(_category_page, request, engine, actor, category_id, form, errors, status)
-    flash(request, f"Category {cmd.name.strip()} saved")
-    return see_other("/admin/catalog/categories")
+    return await submit(request, await check_csrf(request), engine, actor, taxonomy.update_category,
+                        lambda form: (category_id, _category_in(form)), known=CATEGORY_FIELDS,
+                        again=partial(_category_page, request, engine, actor, category_id),
+                        message="Category {name} saved", to="/admin/catalog/categories")
 
 
 @router.post("/categories/{category_id}/move")
@@ -153,6 +138,10 @@ async def category_move(category_id: int, request: Request, engine: EngineDep, a
 
 
 # ---- attributes -----------------------------------------------------------------------------------------------
+
+def _attribute_in(form: Mapping[str, Any]) -> attributes.AttributeIn:
+    return attributes.AttributeIn(**given(form, *ATTRIBUTE_FIELDS))
+
 
 def _attributes_page(request: Request, engine: Engine, actor: Actor, form: Mapping[str, Any] | None = None,
                      errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
@@ -168,15 +157,10 @@ def attribute_list(request: Request, engine: EngineDep, actor: PageActor) -> Res
 
 @router.post("/attributes")
 async def attribute_create(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = attributes.AttributeIn(**given(form, *ATTRIBUTE_FIELDS))
-        await run(perform, engine, actor, attributes.define_attribute, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, set(ATTRIBUTE_FIELDS))
-        return await run(_attributes_page, request, engine, actor, form, errors, status)
-    flash(request, f"Attribute {cmd.name.strip()} created")
-    return see_other("/admin/catalog/attributes")
+    return await submit(request, await check_csrf(request), engine, actor, attributes.define_attribute,
+                        lambda form: (_attribute_in(form),), known=ATTRIBUTE_FIELDS,
+                        again=partial(_attributes_page, request, engine, actor),
+                        message="Attribute {name} created", to="/admin/catalog/attributes")
 
 
 def _attribute_page(request: Request, engine: Engine, actor: Actor, attribute_id: int,
@@ -198,12 +182,7 @@ def attribute_detail(attribute_id: int, request: Request, engine: EngineDep, act
 
 @router.post("/attributes/{attribute_id}")
 async def attribute_update(attribute_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = attributes.AttributeIn(**given(form, *ATTRIBUTE_FIELDS))
-        await run(perform, engine, actor, attributes.update_attribute, attribute_id, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, set(ATTRIBUTE_FIELDS))
-        return await run(_attribute_page, request, engine, actor, attribute_id, form, errors, status)
-    flash(request, f"Attribute {cmd.name.strip()} saved")
-    return see_other("/admin/catalog/attributes")
+    return await submit(request, await check_csrf(request), engine, actor, attributes.update_attribute,
+                        lambda form: (attribute_id, _attribute_in(form)), known=ATTRIBUTE_FIELDS,
+                        again=partial(_attribute_page, request, engine, actor, attribute_id),
+                        message="Attribute {name} saved", to="/admin/catalog/attributes")

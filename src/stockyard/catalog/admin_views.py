@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import Engine
 from starlette.datastructures import UploadFile
 
@@ -22,15 +21,15 @@ from stockyard.catalog.csv_import import import_products
 from stockyard.catalog.domain import guess_barcode_kind
 from stockyard.catalog.export import products_csv
 from stockyard.core.actor import Actor
-from stockyard.core.errors import Conflict, NotFound, RowErrors, ValidationFailed
+from stockyard.core.errors import NotFound, RowErrors, ValidationFailed
 from stockyard.core.files import FileStore, file_store
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import CATALOG_EDIT
 from stockyard.web.admin import ADMIN_SECTIONS, admin_page, admin_router
+from stockyard.web.admin_crud import INPUT_ERRORS, submit
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, run, see_other
 
-INPUT_ERRORS = (ValidationError, ValidationFailed, NotFound, Conflict)
 PRODUCT_FIELDS = ("name", "description", "part_number", "brand", "category_id")
 FIRST_SKU_FIELDS = ("sku", "sku_name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking",
                     "barcode")
@@ -163,33 +162,29 @@ def product_detail(product_id: int, request: Request, engine: EngineDep, actor: 
     return _product_page(request, engine, actor, product_id)
 
 
+def _product_update(form: Mapping[str, Any]) -> editing.UpdateProduct:
+    category_id = str(form.get("category_id", "")).strip()
+    return editing.UpdateProduct(**given(form, "name", "description", "part_number", "brand"),
+                                 category_id=int(category_id) if category_id.isdigit() else None)
+
+
 @router.post("/products/{product_id}")
 async def product_update(product_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        category_id = str(form.get("category_id", "")).strip()
-        cmd = editing.UpdateProduct(**given(form, "name", "description", "part_number", "brand"),
-                                    category_id=int(category_id) if category_id.isdigit() else None)
-        await run(perform, engine, actor, editing.update_product, product_id, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, set(PRODUCT_FIELDS))
-        return await run(_product_page, request, engine, actor, product_id, form, errors, status)
-    flash(request, f"Product {cmd.name} saved")
-    return see_other(product_url(product_id))
+    return await submit(request, await check_csrf(request), engine, actor, editing.update_product,
+                        lambda form: (product_id, _product_update(form)), known=PRODUCT_FIELDS,
+                        again=partial(_product_page, request, engine, actor, product_id),
+                        message="Product {name} saved", to=product_url(product_id))
 
 
 @router.post("/products/{product_id}/skus")
 async def sku_create(product_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    known = set(NEW_SKU_FIELDS) | {"name", "barcodes.0.code"}
-    try:
-        sku = _sku_in(form, "code")
-        sku_id = await run(perform, engine, actor, editing.add_sku, product_id, sku)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, known)
-        return await run(_product_page, request, engine, actor, product_id, form, _sku_errors(errors, "code"), status)
-    flash(request, f"Variant {sku.code} added")
-    return see_other(sku_url(sku_id))
+    def again(form: dict[str, Any], errors: dict[str, str], status_code: int) -> Response:
+        return _product_page(request, engine, actor, product_id, form, _sku_errors(errors, "code"), status_code)
+
+    return await submit(request, await check_csrf(request), engine, actor, editing.add_sku,
+                        lambda form: (product_id, _sku_in(form, "code")),
+                        known=set(NEW_SKU_FIELDS) | {"name", "barcodes.0.code"}, again=again,
+                        message="Variant {code} added", to=sku_url)
 
 
 # ---- images ---------------------------------------------------------------------------------------------------
@@ -218,15 +213,12 @@ async def image_upload(product_id: int, request: Request, engine: EngineDep, act
 @router.post("/products/{product_id}/images/{image_id}")
 async def image_alt(product_id: int, image_id: int, request: Request, engine: EngineDep,
                     actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        text = images.ImageText(alt=str(form.get("alt", "")))
-        await run(perform, engine, actor, images.set_alt_text, product_id, image_id, text)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, {"alt"})
-        return await run(_product_page, request, engine, actor, product_id, {}, errors, status)
-    flash(request, "Alt text saved")
-    return see_other(product_url(product_id) + "#images")
+    def again(form: dict[str, Any], errors: dict[str, str], status_code: int) -> Response:
+        return _product_page(request, engine, actor, product_id, {}, errors, status_code)  # not the upload's alt
+
+    return await submit(request, await check_csrf(request), engine, actor, images.set_alt_text,
+                        lambda form: (product_id, image_id, images.ImageText(alt=str(form.get("alt", "")))),
+                        known={"alt"}, again=again, message="Alt text saved", to=product_url(product_id) + "#images")
 
 
 @router.post("/products/{product_id}/images/{image_id}/move")
@@ -288,29 +280,21 @@ def sku_detail(sku_id: int, request: Request, engine: EngineDep, actor: PageActo
 
 @router.post("/skus/{sku_id}")
 async def sku_update(sku_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    form = await check_csrf(request)
-    try:
-        cmd = editing.UpdateSku(**given(form, *SKU_FIELDS), active=bool(form.get("active")))
-        await run(perform, engine, actor, editing.update_sku, sku_id, cmd)
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, set(SKU_FIELDS))
-        return await run(_sku_page, request, engine, actor, sku_id, form, errors, status)
-    flash(request, "SKU saved")
-    return see_other(sku_url(sku_id))
+    return await _sku_action(request, engine, actor, sku_id, {name: name for name in SKU_FIELDS}, editing.update_sku,
+                             lambda f: editing.UpdateSku(**given(f, *SKU_FIELDS), active=bool(f.get("active"))),
+                             message="SKU saved")
 
 
 async def _sku_action(request: Request, engine: Engine, actor: Actor, sku_id: int, known: dict[str, str],
                       action: Any, *args: Any, message: str) -> Response:
     """Runs one service for a form on the SKU page; `known` maps service field names to the form's."""
-    form = await check_csrf(request)
-    try:
-        await run(perform, engine, actor, action, sku_id, *[arg(form) if callable(arg) else arg for arg in args])
-    except INPUT_ERRORS as error:
-        errors, status = field_errors(error, set(known))
+    def again(form: dict[str, Any], errors: dict[str, str], status_code: int) -> Response:
         errors = {known.get(name, name): text for name, text in errors.items()}
-        return await run(_sku_page, request, engine, actor, sku_id, form, errors, status)
-    flash(request, message.format(**{k: str(v).strip() for k, v in form.items()}))
-    return see_other(sku_url(sku_id))
+        return _sku_page(request, engine, actor, sku_id, form, errors, status_code)
+
+    return await submit(request, await check_csrf(request), engine, actor, action,
+                        lambda form: (sku_id, *[arg(form) if callable(arg) else arg for arg in args]),
+                        known=known, again=again, message=message, to=sku_url(sku_id))
 
 
 def _add_barcode(uow: Any, sku_id: int, code: str) -> int:

@@ -4,7 +4,7 @@ relations between SKUs (equivalents, replacements, related items)."""
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockyard.core.db import Base, CreatedAt
@@ -60,6 +60,7 @@ class Sku(TenantOwned, CreatedAt, Base):
     height_mm: Mapped[int] = mapped_column(default=0)
     tracking: Mapped[str] = mapped_column(String(8), default="none")
     active: Mapped[bool] = mapped_column(default=True)
+    backorderable: Mapped[bool] = mapped_column(default=False, server_default=false())  # sold beyond stock
 
 
 class Barcode(TenantOwned, Base):

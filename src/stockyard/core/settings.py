@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     image_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     image_max_pixels: int = Field(default=40_000_000, gt=0)
+    # The storefront at / serves the channel whose `domain` is the request's host, else this tenant's channel.
+    storefront_tenant: str = "demo"
+    storefront_channel: str = "web"
+    storefront_low_stock: int = Field(default=5, ge=0)  # "Only N left" at or below this many units
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -18,6 +18,7 @@ from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.demo.parts import build_catalog
+from stockyard.demo.shop import build_shop
 from stockyard.demo.sites import build_sites, location_count
 from stockyard.demo.stock import tell
 from stockyard.identity.models import Tenant
@@ -66,6 +67,7 @@ def build_demo(engine: Engine, progress: "Progress | None" = None) -> list[str]:
         perform(engine, staff["owner"], _create_products, commands[start : start + _CHUNK], advance)
     tell(engine, staff["warehouse_manager"], staff["warehouse_operator"], layout, products,
          random.Random(SEED + 1), steps)
+    build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
     return _summary(engine, staff["owner"], api_key)
 
 
@@ -111,6 +113,7 @@ def _summary(engine: Engine, owner: Actor, api_key: str) -> list[str]:
         f"{f['warehouses']} warehouses with {f['bins']} bins.",
         f"  {f['alerts']} shortage alerts, {f['transfers']} open transfers, {f['counts']} open counts, "
         f"{f['reservations']} active reservations.",
+        "The web shop is at / (channel 'web', the default storefront).",
         f"Sign in at /login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':",
     ]
     for email, _name, role, warehouse in STAFF:

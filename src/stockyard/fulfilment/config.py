@@ -15,11 +15,12 @@ from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.fulfilment.domain import Address, Band, ZoneRule, check_bands, parse_patterns, zone_for
 from stockyard.fulfilment.models import Carrier, FreeShippingThreshold, ShippingMethod, ShippingRate, ShippingZone
+from stockyard.fulfilment.quotes import forget_shipping_config
 from stockyard.identity.domain import SETTINGS_MANAGE, SETTINGS_VIEW
 
 M = TypeVar("M", bound=Base)
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-Basis = Literal["weight", "order_value"]
+Basis = Literal["weight", "order_value", "item_count"]
 
 
 class ZoneIn(BaseModel):
@@ -53,6 +54,9 @@ class MethodIn(BaseModel):
     remote_area_patterns: list[str] = Field(default_factory=list, max_length=500)
     oversize_surcharge: Decimal = Decimal(0)
     oversize_length_mm: int = Field(default=0, ge=0)
+    transit_days: int = Field(default=2, ge=0, le=365, description="working days from handover to delivery")
+    dim_divisor: int = Field(default=5000, ge=0, le=1_000_000,
+                             description="dimensional weight (g) = L×W×H (mm³) / divisor; 0: actual weight only")
     active: bool = True
 
 
@@ -83,6 +87,13 @@ class SetFreeShipping(BaseModel):
 
 # ---- helpers --------------------------------------------------------------------------------------------------
 
+def _changed(uow: UnitOfWork, event: str, payload: dict[str, Any]) -> None:
+    """Every configuration change: its event (and audit row), and the quote engine's cached copy of this tenant's
+    configuration is dropped in this process (other processes see the change when their copy expires)."""
+    add_event(uow, event, payload)
+    forget_shipping_config(uow.engine, uow.tenant_id)
+
+
 def _load(uow: UnitOfWork, model: type[M], object_id: int, what: str, field: str) -> M:
     found = uow.execute(select(model).where(model.id == object_id)).scalar_one_or_none()  # type: ignore[attr-defined]
     if found is None:
@@ -109,13 +120,13 @@ def _columns(obj: Base, names: tuple[str, ...]) -> dict[str, Any]:
 ZONE_FIELDS = ("id", "name", "countries", "region", "postcode_patterns", "position", "active")
 CARRIER_FIELDS = ("id", "code", "name", "tracking_url", "active")
 METHOD_FIELDS = ("id", "carrier_id", "code", "name", "currency", "remote_area_surcharge", "remote_area_patterns",
-                 "oversize_surcharge", "oversize_length_mm", "active")
+                 "oversize_surcharge", "oversize_length_mm", "transit_days", "dim_divisor", "active")
 
 
 def _create(uow: UnitOfWork, obj: Base, event: str, fields: tuple[str, ...]) -> int:
     uow.session.add(obj)
     uow.session.flush()
-    add_event(uow, event, {"after": _columns(obj, fields)})
+    _changed(uow, event, {"after": _columns(obj, fields)})
     return obj.id  # type: ignore[attr-defined,no-any-return]
 
 
@@ -124,7 +135,7 @@ def _update(uow: UnitOfWork, obj: Base, values: dict[str, Any], event: str, fiel
     for key, value in values.items():
         setattr(obj, key, value)
     uow.session.flush()
-    add_event(uow, event, {"id": before["id"], "before": before, "after": _columns(obj, fields)})
+    _changed(uow, event, {"id": before["id"], "before": before, "after": _columns(obj, fields)})
 
 
 # ---- zones ----------------------------------------------------------------------------------------------------
@@ -167,7 +178,7 @@ def delete_zone(uow: UnitOfWork, zone_id: int) -> None:
     before = _columns(zone, ZONE_FIELDS)
     uow.session.delete(zone)
     uow.session.flush()
-    add_event(uow, "shipping_zone.deleted.v1", {"id": zone_id, "before": before})
+    _changed(uow, "shipping_zone.deleted.v1", {"id": zone_id, "before": before})
 
 
 # ---- carriers -------------------------------------------------------------------------------------------------
@@ -194,7 +205,7 @@ def delete_carrier(uow: UnitOfWork, carrier_id: int) -> None:
     before = _columns(carrier, CARRIER_FIELDS)
     uow.session.delete(carrier)
     uow.session.flush()
-    add_event(uow, "carrier.deleted.v1", {"id": carrier_id, "before": before})
+    _changed(uow, "carrier.deleted.v1", {"id": carrier_id, "before": before})
 
 
 # ---- methods --------------------------------------------------------------------------------------------------
@@ -234,7 +245,7 @@ def delete_method(uow: UnitOfWork, method_id: int) -> None:
     uow.execute(delete(FreeShippingThreshold).where(FreeShippingThreshold.method_id == method_id))
     uow.session.delete(method)
     uow.session.flush()
-    add_event(uow, "shipping_method.deleted.v1", {"id": method_id, "before": before})
+    _changed(uow, "shipping_method.deleted.v1", {"id": method_id, "before": before})
 
 
 def _bands(uow: UnitOfWork, method_id: int, zone_id: int, basis: str) -> list[dict[str, str | None]]:
@@ -248,7 +259,7 @@ def set_rate_table(uow: UnitOfWork, method_id: int, cmd: SetRateTable) -> None:
     uow.require(SETTINGS_MANAGE)
     _load(uow, ShippingMethod, method_id, "shipping method", "method_id")
     _load(uow, ShippingZone, cmd.zone_id, "zone", "zone_id")
-    bands = check_bands([Band(b.lower, b.upper, b.price) for b in cmd.bands], whole=cmd.basis == "weight")
+    bands = check_bands([Band(b.lower, b.upper, b.price) for b in cmd.bands], whole=cmd.basis != "order_value")
     for index, band in enumerate(bands):
         check_price(band.price, f"bands[{index}].price")
     before = _bands(uow, method_id, cmd.zone_id, cmd.basis)
@@ -257,7 +268,7 @@ def set_rate_table(uow: UnitOfWork, method_id: int, cmd: SetRateTable) -> None:
     uow.session.add_all(ShippingRate(tenant_id=uow.tenant_id, method_id=method_id, zone_id=cmd.zone_id,
                                      basis=cmd.basis, lower=b.lower, upper=b.upper, price=b.price) for b in bands)
     uow.session.flush()
-    add_event(uow, "shipping_rates.set.v1", {"method_id": method_id, "zone_id": cmd.zone_id, "basis": cmd.basis,
+    _changed(uow, "shipping_rates.set.v1", {"method_id": method_id, "zone_id": cmd.zone_id, "basis": cmd.basis,
                                              "before": before, "after": _bands(uow, method_id, cmd.zone_id, cmd.basis)})
 
 
@@ -280,7 +291,7 @@ def set_free_shipping(uow: UnitOfWork, method_id: int, cmd: SetFreeShipping) -> 
             found.threshold = threshold
     uow.session.flush()
     after = None if cmd.threshold is None else str(check_price(cmd.threshold, "threshold"))
-    add_event(uow, "free_shipping.set.v1", {"method_id": method_id, "zone_id": cmd.zone_id, "before": before,
+    _changed(uow, "free_shipping.set.v1", {"method_id": method_id, "zone_id": cmd.zone_id, "before": before,
                                             "after": after})
 
 

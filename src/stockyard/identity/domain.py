@@ -17,6 +17,9 @@ SETTINGS_VIEW = "settings.view"
 SETTINGS_MANAGE = "settings.manage"
 ORDERS_VIEW = "orders.view"
 ORDERS_CANCEL = "orders.cancel"
+ORDERS_PLACE = "orders.place"
+ORDERS_MANAGE = "orders.manage"
+FULFILMENT_SHIP = "fulfilment.ship"
 RETURNS_VIEW = "returns.view"
 RETURNS_REFUND = "returns.refund"
 ROLES_MANAGE = "roles.manage"
@@ -43,6 +46,9 @@ ALL_PERMISSIONS = frozenset(
         SETTINGS_MANAGE,
         ORDERS_VIEW,
         ORDERS_CANCEL,
+        ORDERS_PLACE,
+        ORDERS_MANAGE,
+        FULFILMENT_SHIP,
         RETURNS_VIEW,
         RETURNS_REFUND,
         ROLES_MANAGE,
@@ -62,14 +68,18 @@ ROLES: dict[str, frozenset[str]] = {
     "administrator": ALL_PERMISSIONS - {TENANTS_MANAGE},
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
-       ORDERS_VIEW, RETURNS_VIEW},
-    "warehouse_operator": _OPERATOR,
+       ORDERS_VIEW, RETURNS_VIEW, FULFILMENT_SHIP},
+    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
-                        RETURNS_VIEW}),
+                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
                              AUDIT_VIEW}),
     "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW}),
 }
+
+
+# What an anonymous storefront visitor (or a signed-in customer) may do through the shop's own actor.
+STOREFRONT = frozenset({CATALOG_VIEW, INVENTORY_VIEW, INVENTORY_RESERVE, ORDERS_PLACE})
 
 
 def permissions_for(role: str) -> frozenset[str]:

@@ -25,6 +25,7 @@ from stockyard.identity.services import (
     forget_cached_keys,
     role_permissions,
 )
+from stockyard.identity.sessions import end_user_sessions
 from stockyard.inventory.models import Warehouse
 
 OWNER = "owner"
@@ -162,12 +163,15 @@ def update_staff_user(uow: UnitOfWork, user_id: int, cmd: UserChanges) -> None:
         return
     add_event(uow, "user.updated.v1", {"id": user_id, "before": before, "after": after})
     if before["active"] != after["active"]:
+        if not user.active:  # ended now, so that reactivating the user does not revive them
+            end_user_sessions(uow, user_id)
         add_event(uow, "user.reactivated.v1" if user.active else "user.deactivated.v1", {"id": user_id})
     forget_cached_keys()
 
 
 def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> None:
-    """Deactivate (signs the user out and stops their API keys) or reactivate, keeping everything else."""
+    """Deactivate (ends the user's sessions and stops their API keys) or reactivate, keeping everything else.
+    A reactivated user signs in again: the sessions ended on deactivation stay ended."""
     uow.require(USERS_MANAGE)
     user = _load(uow, user_id)
     changes = UserChanges(name=user.name, role=user.role, active=active,

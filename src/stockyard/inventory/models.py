@@ -31,7 +31,11 @@ class Warehouse(TenantOwned, CreatedAt, Base):
     code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(Text, default="")
+    # Where parcels leave from: the "nearest warehouse" allocation strategy compares it with the customer's zone.
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="", server_default="")
     priority: Mapped[int] = mapped_column(default=100)
+    handling_days: Mapped[int] = mapped_column(default=1, server_default="1")  # working days before a parcel leaves
     active: Mapped[bool] = mapped_column(default=True)
 
 

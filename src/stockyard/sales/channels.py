@@ -1,8 +1,9 @@
 """Sales channels: create, edit, delete (when nothing refers to them) and the read models for pages and APIs."""
 
+from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,7 @@ from stockyard.identity.domain import SETTINGS_MANAGE, SETTINGS_VIEW
 from stockyard.sales.models import Channel
 
 ChannelKind = Literal["storefront", "marketplace", "b2b", "pos"]
+AllocationStrategy = Literal["priority", "fewest_shipments", "nearest", "cheapest_shipping"]
 
 
 class ChannelIn(BaseModel):
@@ -26,11 +28,28 @@ class ChannelIn(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
     prices_include_tax: bool = True
     active: bool = True
+    domain: str | None = Field(default=None, max_length=200, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?$",
+                               description="host name the storefront answers on; none: the default shop")
+    allocation_strategy: AllocationStrategy = "priority"
+    allow_split_shipments: bool = True
+    hold_minutes: int = Field(default=15, ge=1, le=24 * 60, description="how long a cart holds the stock")
+    tax_rate: Decimal = Field(default=Decimal(0), ge=0, lt=1, max_digits=6, decimal_places=4)
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value or None
+        return value
 
 
 def channel_dict(channel: Channel) -> dict[str, Any]:
     return {"id": channel.id, "code": channel.code, "name": channel.name, "kind": channel.kind,
-            "currency": channel.currency, "prices_include_tax": channel.prices_include_tax, "active": channel.active}
+            "currency": channel.currency, "prices_include_tax": channel.prices_include_tax, "active": channel.active,
+            "domain": channel.domain, "allocation_strategy": channel.allocation_strategy,
+            "allow_split_shipments": channel.allow_split_shipments, "hold_minutes": channel.hold_minutes,
+            "tax_rate": str(channel.tax_rate)}
 
 
 def _load(uow: UnitOfWork, channel_id: int) -> Channel:
@@ -48,10 +67,22 @@ def _check_code_free(uow: UnitOfWork, code: str, except_id: int | None = None) -
         raise Conflict(f"a channel with the code '{code}' exists already", field="code")
 
 
+def _check_domain_free(uow: UnitOfWork, domain: str | None, except_id: int | None = None) -> None:
+    """Host names are unique across tenants (one host, one shop); the other tenant's channel is not named."""
+    if domain is None:
+        return
+    stmt = select(Channel.id).where(Channel.domain == domain).execution_options(all_tenants=True)
+    if except_id is not None:
+        stmt = stmt.where(Channel.id != except_id)
+    if uow.execute(stmt).first() is not None:
+        raise Conflict(f"the host name '{domain}' is taken", field="domain")
+
+
 def create_channel(uow: UnitOfWork, cmd: ChannelIn) -> int:
     uow.require(SETTINGS_MANAGE)
     currency = check_currency(cmd.currency)
     _check_code_free(uow, cmd.code)
+    _check_domain_free(uow, cmd.domain)
     channel = Channel(tenant_id=uow.tenant_id, **cmd.model_dump(exclude={"currency"}), currency=currency)
     uow.session.add(channel)
     uow.session.flush()
@@ -64,6 +95,7 @@ def update_channel(uow: UnitOfWork, channel_id: int, cmd: ChannelIn) -> None:
     channel = _load(uow, channel_id)
     currency = check_currency(cmd.currency)
     _check_code_free(uow, cmd.code, except_id=channel_id)
+    _check_domain_free(uow, cmd.domain, except_id=channel_id)
     before = channel_dict(channel)
     for key, value in cmd.model_dump(exclude={"currency"}).items():
         setattr(channel, key, value)

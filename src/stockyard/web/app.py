@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from stockyard import __version__
+from stockyard.billing.api import router as billing_api
+from stockyard.billing.pay_views import router as pay_pages
 from stockyard.billing.views import router as payments_admin
 from stockyard.catalog.admin_views import router as catalog_admin
 from stockyard.catalog.api import router as catalog_api
@@ -21,6 +23,7 @@ from stockyard.catalog.pricing_api import router as pricing_api
 from stockyard.catalog.pricing_views import router as price_lists_admin
 from stockyard.core.db import create_db_engine
 from stockyard.core.settings import Settings, get_settings
+from stockyard.fulfilment.api import router as shipping_api
 from stockyard.fulfilment.views import router as shipping_admin
 from stockyard.identity.admin_views import router as identity_admin
 from stockyard.identity.api import router as identity_api
@@ -30,6 +33,12 @@ from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
+from stockyard.returns.api import router as returns_api
+from stockyard.returns.shop_views import router as returns_shop_pages
+from stockyard.returns.views import router as returns_admin
+from stockyard.sales.api import router as orders_api
+from stockyard.sales.order_views import router as orders_admin
+from stockyard.sales.storefront_api import router as storefront_api
 from stockyard.sales.views import router as channels_admin
 from stockyard.web import errors
 from stockyard.web.account_views import router as account_pages
@@ -40,6 +49,9 @@ from stockyard.web.dev_mail_views import router as dev_mail_admin
 from stockyard.web.jobs import JobRunner
 from stockyard.web.request_id import RequestIdMiddleware
 from stockyard.web.session_middleware import ServerSessionMiddleware
+from stockyard.web.storefront.account_views import router as shop_account_pages
+from stockyard.web.storefront.cart_views import router as shop_cart_pages
+from stockyard.web.storefront.views import router as storefront_pages
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = True) -> FastAPI:
@@ -76,8 +88,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(inventory_api)
     api.include_router(pricing_api)
     api.include_router(identity_api)
+    api.include_router(shipping_api)
+    api.include_router(billing_api)
+    api.include_router(returns_api)
+    api.include_router(orders_api)
+    api.include_router(storefront_api)
     app.include_router(api)
+    app.include_router(pay_pages)
     app.include_router(auth_pages)
+    app.include_router(storefront_pages)  # / is the shop (web/storefront)
+    app.include_router(shop_cart_pages)
+    app.include_router(shop_account_pages)
+    app.include_router(returns_shop_pages)
     app.include_router(inventory_pages)
     app.include_router(admin_home)
     app.include_router(account_pages)
@@ -91,15 +113,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(catalog_admin)
     app.include_router(identity_admin)
     app.include_router(dev_mail_admin)
+    app.include_router(returns_admin)
+    app.include_router(orders_admin)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
     # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/erp", status_code=303)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

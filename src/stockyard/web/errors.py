@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from stockyard.billing.errors import PaymentFailed
 from stockyard.core.errors import (
     Conflict,
     DomainError,
@@ -22,6 +23,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (RowErrors, 422, "invalid_rows"),
     (ValidationFailed, 422, "validation"),
     (NotFound, 404, "not_found"),
+    (PaymentFailed, 402, "payment_failed"),
     (Conflict, 409, "conflict"),
     (PermissionDenied, 403, "forbidden"),
     (NotAuthenticated, 401, "not_authenticated"),

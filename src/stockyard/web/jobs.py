@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import Engine
 
 from stockyard.inventory.jobs import release_expired_reservations
+from stockyard.sales.jobs import allocate_backorders_everywhere
 
 log = logging.getLogger("stockyard.jobs")
 
@@ -34,4 +35,10 @@ class JobRunner:
                     log.info("released %d expired reservations", released)
             except Exception:  # a failing run must not stop later runs
                 log.exception("reservation expiry job failed")
+            try:
+                moved = await asyncio.to_thread(allocate_backorders_everywhere, self.engine)
+                if moved:
+                    log.info("allocated stock to %d backordered orders", moved)
+            except Exception:
+                log.exception("backorder allocation job failed")
             await asyncio.sleep(self.interval)

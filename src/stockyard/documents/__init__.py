@@ -1,0 +1,1 @@
+"""Documents: PDFs (invoice, receipt, ...) rendered from plain data, never from database rows."""

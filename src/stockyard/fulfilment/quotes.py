@@ -1,0 +1,249 @@
+"""Shipping quotes for checkout: every method that can carry these lines to this address, with cost, promised date
+and how the price was built (fulfilment/rating.py does the arithmetic).
+
+This is on the checkout hot path, so it reads with Core statements and an explicit tenant filter, and keeps each
+tenant's shipping configuration (zones, active methods and carriers, rate tables, free-shipping thresholds,
+warehouses' handling days) in a small in-process cache:
+- a cached copy lives at most `CONFIG_TTL_SECONDS`;
+- every configuration service (fulfilment/config.py) drops the tenant's copy in its process when it writes, so the
+  admin who changes a rate sees it at once; other processes pick the change up when their copy expires;
+- a quote that finds its copy fresh costs one statement (the SKUs' weights and sizes); a miss adds four.
+Quoting only reads: it needs an actor (the tenant: a storefront visitor or staff) but no staff permission.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Engine, Numeric, Row, cast, literal, null, or_, select, union_all
+
+from stockyard.catalog.models import Sku
+from stockyard.core.clock import utcnow
+from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from stockyard.core.iso_codes import check_country, check_currency
+from stockyard.core.uow import UnitOfWork
+from stockyard.fulfilment.domain import Address, Band, ZoneRule, parse_patterns
+from stockyard.fulfilment.models import Carrier, FreeShippingThreshold, ShippingMethod, ShippingRate, ShippingZone
+from stockyard.fulfilment.rating import MethodRule, Origin, Parcel, Zone, rate
+from stockyard.inventory.models import Warehouse
+
+log = logging.getLogger(__name__)
+CONFIG_TTL_SECONDS = 30.0
+
+
+class Destination(BaseModel):
+    """Where the parcel goes; the other fields of a full address (name, street, city) are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    country: str = Field(min_length=2, max_length=2)
+    postcode: str = Field(default="", max_length=20)
+    region: str = Field(default="", max_length=120)
+
+
+class QuoteLine(BaseModel):
+    """One order line: the SKU by id (`sku_id`) or by code (`sku`), and how many."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku_id: int | None = None
+    sku: str | None = Field(default=None, min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return {"sku_id": value[0], "quantity": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _one_sku(self) -> "QuoteLine":
+        if (self.sku_id is None) == (self.sku is None):
+            raise ValueError("name the SKU by id or by code")
+        return self
+
+
+class QuoteRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    destination: Destination
+    lines: list[QuoteLine] = Field(min_length=1, max_length=500)
+    order_value: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
+    currency: str = Field(min_length=3, max_length=3)
+    origin_warehouse_id: int | None = None
+
+
+class ShippingOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    method_id: int
+    code: str
+    name: str
+    carrier_code: str
+    carrier_name: str
+    cost: Decimal
+    currency: str
+    promised_date: date
+    explanation: list[str]
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    zone_name: str
+    options: list[ShippingOption]
+    not_offered: list[str]  # why each other method of the currency was left out (for staff, for debugging)
+
+
+# ---- the tenant's shipping configuration, cached --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShippingConfig:
+    zones: tuple[Zone, ...]
+    methods: tuple[MethodRule, ...]
+    origins: dict[int, Origin]
+    default_origin: Origin | None
+
+
+_cache: dict[tuple[str, int], tuple[float, ShippingConfig]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_key(engine: Engine, tenant_id: int) -> tuple[str, int]:
+    return engine.url.render_as_string(hide_password=True), tenant_id
+
+
+def forget_shipping_config(engine: Engine, tenant_id: int) -> None:
+    """Drop this process's cached copy of the tenant's shipping configuration (called on every change)."""
+    with _cache_lock:
+        _cache.pop(_cache_key(engine, tenant_id), None)
+
+
+def shipping_config(uow: UnitOfWork) -> ShippingConfig:
+    key = _cache_key(uow.engine, uow.tenant_id)
+    now = time.monotonic()
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is not None and now - found[0] < CONFIG_TTL_SECONDS:
+        return found[1]
+    config = _load_config(uow)
+    with _cache_lock:
+        _cache[key] = (now, config)
+    return config
+
+
+def _load_config(uow: UnitOfWork) -> ShippingConfig:
+    tenant = uow.tenant_id
+    z, m, c = ShippingZone.__table__, ShippingMethod.__table__, Carrier.__table__
+    r, f, w = ShippingRate.__table__, FreeShippingThreshold.__table__, Warehouse.__table__
+    zones = tuple(
+        Zone(ZoneRule(row.id, frozenset(row.countries), row.region, tuple(parse_patterns(row.postcode_patterns)),
+                      row.position), row.name)
+        for row in uow.conn.execute(select(z.c.id, z.c.name, z.c.countries, z.c.region, z.c.postcode_patterns,
+                                           z.c.position).where(z.c.tenant_id == tenant, z.c.active.is_(True))))
+    method_rows = list(uow.conn.execute(
+        select(m, c.c.code.label("carrier_code"), c.c.name.label("carrier_name"))
+        .join(c, c.c.id == m.c.carrier_id)
+        .where(m.c.tenant_id == tenant, m.c.active.is_(True), c.c.active.is_(True)).order_by(m.c.code)))
+    tables: dict[int, dict[tuple[int, str], list[Band]]] = {}
+    free: dict[int, dict[int, Decimal]] = {}
+    bands_and_thresholds = union_all(
+        select(r.c.method_id, r.c.zone_id, r.c.basis, r.c.lower, r.c.upper, r.c.price).where(r.c.tenant_id == tenant),
+        select(f.c.method_id, f.c.zone_id, literal("free"), f.c.threshold, cast(null(), Numeric(14, 4)),
+               cast(literal(0), Numeric(12, 4))).where(f.c.tenant_id == tenant),
+    )
+    for row in uow.conn.execute(bands_and_thresholds):
+        method_id, zone_id, basis, lower, upper, price = row
+        if basis == "free":
+            free.setdefault(method_id, {})[zone_id] = Decimal(lower)
+        else:
+            tables.setdefault(method_id, {}).setdefault((zone_id, basis), []).append(
+                Band(Decimal(lower), None if upper is None else Decimal(upper), Decimal(price)))
+    methods = tuple(_method_rule(row, tables.get(row.id, {}), free.get(row.id, {})) for row in method_rows)
+    warehouses = list(uow.conn.execute(select(w.c.id, w.c.name, w.c.handling_days).where(
+        w.c.tenant_id == tenant, w.c.active.is_(True)).order_by(w.c.priority, w.c.id)))
+    origins = {row.id: Origin(row.id, row.name, row.handling_days) for row in warehouses}
+    return ShippingConfig(zones, methods, origins, origins[warehouses[0].id] if warehouses else None)
+
+
+def _method_rule(row: Row[Any], tables: dict[tuple[int, str], list[Band]], free: dict[int, Decimal]) -> MethodRule:
+    return MethodRule(
+        method_id=row.id, code=row.code, name=row.name, currency=row.currency, carrier_code=row.carrier_code,
+        carrier_name=row.carrier_name, transit_days=row.transit_days, dim_divisor=row.dim_divisor,
+        tables={key: tuple(sorted(bands, key=lambda b: b.lower)) for key, bands in tables.items()},
+        free_thresholds=free, remote_area_surcharge=Decimal(row.remote_area_surcharge),
+        remote_area_patterns=tuple(parse_patterns(row.remote_area_patterns, "remote_area_patterns")),
+        oversize_surcharge=Decimal(row.oversize_surcharge), oversize_length_mm=row.oversize_length_mm)
+
+
+# ---- quoting --------------------------------------------------------------------------------------------------
+
+def parcel_for(uow: UnitOfWork, lines: list[QuoteLine], order_value: Decimal) -> Parcel:
+    """Totals over the lines from the SKUs' weights and sizes, in one statement."""
+    s = Sku.__table__
+    ids = [line.sku_id for line in lines if line.sku_id is not None]
+    codes = [line.sku.strip() for line in lines if line.sku is not None]
+    conditions = []
+    if ids:
+        conditions.append(s.c.id.in_(ids))
+    if codes:
+        conditions.append(s.c.code.in_(codes))
+    rows = list(uow.conn.execute(select(s.c.id, s.c.code, s.c.weight_g, s.c.length_mm, s.c.width_mm, s.c.height_mm)
+                                 .where(s.c.tenant_id == uow.tenant_id, or_(*conditions))))
+    by_id = {row.id: row for row in rows}
+    by_code = {row.code: row for row in rows}
+    weight = volume = items = longest = 0
+    for index, line in enumerate(lines):
+        row = by_id.get(line.sku_id) if line.sku_id is not None else by_code.get((line.sku or "").strip())
+        if row is None:
+            field = "sku_id" if line.sku_id is not None else "sku"
+            raise NotFound(f"unknown SKU {line.sku_id if line.sku_id is not None else line.sku}",
+                           field=f"lines[{index}].{field}")
+        weight += row.weight_g * line.quantity
+        volume += row.length_mm * row.width_mm * row.height_mm * line.quantity
+        items += line.quantity
+        longest = max(longest, row.length_mm, row.width_mm, row.height_mm)
+    return Parcel(weight_g=weight, volume_mm3=volume, item_count=items, order_value=order_value,
+                  longest_side_mm=longest)
+
+
+def quote_details(uow: UnitOfWork, req: QuoteRequest, today: date | None = None) -> QuoteResult:
+    if uow.actor is None:
+        raise PermissionDenied("a quote is made for a shop: no tenant is known", field="tenant")
+    currency = check_currency(req.currency)
+    country = check_country(req.destination.country, field="shipping_address.country")
+    address = Address(country, req.destination.postcode.strip(), req.destination.region.strip())
+    config = shipping_config(uow)
+    if req.origin_warehouse_id is None:
+        origin = config.default_origin
+        if origin is None:
+            raise Conflict("there is no active warehouse to ship from", field="origin_warehouse_id")
+    else:
+        origin = config.origins.get(req.origin_warehouse_id)
+        if origin is None:
+            raise NotFound(f"unknown warehouse {req.origin_warehouse_id}", field="origin_warehouse_id")
+    parcel = parcel_for(uow, list(req.lines), req.order_value)
+    methods = [m for m in config.methods if m.currency == currency]
+    result = rate(address, config.zones, methods, parcel, origin, today or utcnow().date())
+    if result.zone is None:
+        shown = " ".join(part for part in (country, address.postcode) if part)
+        raise ValidationFailed(f"we do not ship to {shown}", field="shipping_address")
+    reasons = [n.reason for n in result.not_offered]
+    if reasons:
+        log.debug("shipping methods not offered: %s", "; ".join(reasons))
+    options = [ShippingOption(method_id=o.method.method_id, code=o.method.code, name=o.method.name,
+                              carrier_code=o.method.carrier_code, carrier_name=o.method.carrier_name, cost=o.cost,
+                              currency=o.method.currency, promised_date=o.promised_date,
+                              explanation=list(o.explanation)) for o in result.options]
+    return QuoteResult(result.zone.name, options, reasons)
+
+
+def quote(uow: UnitOfWork, req: QuoteRequest, today: date | None = None) -> list[ShippingOption]:
+    """Every shipping option for these lines to this address, cheapest first. An address outside every zone is
+    refused (ValidationFailed on `shipping_address`); a parcel no method can carry gives an empty list."""
+    return quote_details(uow, req, today).options

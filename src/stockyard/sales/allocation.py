@@ -1,0 +1,151 @@
+"""Allocation: an order's units are held in warehouses chosen by the channel's strategy (sales/domain.py).
+
+Holds the order already has (the cart's) are adopted when they sit where the plan wants them; otherwise they
+are released and the plan's warehouses are reserved instead, in the same transaction — the released rows stay
+locked by us until commit, so nobody can take the units in between. Units no warehouse can serve are backordered
+and allocated later by `allocate_backorders` when stock arrives.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from stockyard.core.errors import Conflict
+from stockyard.core.uow import UnitOfWork
+from stockyard.fulfilment.domain import Address, ZoneRule, parse_patterns, zone_for
+from stockyard.fulfilment.models import ShippingZone
+from stockyard.inventory.domain import Status as StockStatus
+from stockyard.inventory.models import Reservation, ReservationLine, StockLevel, Warehouse
+from stockyard.inventory.reservations import ReserveStock, release_reservation, reserve_stock
+from stockyard.sales.domain import AllocationPlan, Need, WarehouseOption, plan_allocation, status_after_allocation
+from stockyard.sales.models import OrderAllocation, OrderLine
+
+_levels = StockLevel.__table__
+_warehouses = Warehouse.__table__
+_res = Reservation.__table__
+_res_lines = ReservationLine.__table__
+_alloc = OrderAllocation.__table__
+_order_lines = OrderLine.__table__
+
+_FREE_BY_WAREHOUSE = (
+    select(_levels.c.sku_id, _levels.c.warehouse_id, func.sum(_levels.c.on_hand - _levels.c.reserved).label("free"))
+    .join(_warehouses, _warehouses.c.id == _levels.c.warehouse_id)
+    .where(_levels.c.tenant_id == bindparam("tenant_id"), _levels.c.status == StockStatus.SELLABLE.value,
+           _warehouses.c.active.is_(True), _levels.c.sku_id.in_(bindparam("sku_ids", expanding=True)))
+    .group_by(_levels.c.sku_id, _levels.c.warehouse_id)
+)
+_HELD_BY_WAREHOUSE = (
+    select(_res_lines.c.reservation_id, _levels.c.warehouse_id, func.sum(_res_lines.c.quantity).label("quantity"))
+    .join(_levels, _levels.c.id == _res_lines.c.level_id)
+    .where(_res_lines.c.reservation_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_res_lines.c.reservation_id, _levels.c.warehouse_id)
+)
+_WAREHOUSES = select(_warehouses.c.id, _warehouses.c.priority, _warehouses.c.country, _warehouses.c.postcode).where(
+    _warehouses.c.tenant_id == bindparam("tenant_id"), _warehouses.c.active.is_(True))
+
+
+@dataclass(frozen=True)
+class LineToAllocate:
+    line_id: int
+    sku_id: int
+    quantity: int  # units still to allocate
+    hold_id: int | None = None  # an active reservation already held for this line (the cart's)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    status: str
+    allocated: int
+    short: int
+    reason: str
+
+
+def _distances(uow: UnitOfWork, destination: dict[str, str] | None, warehouses: list) -> dict[int, int]:
+    """0: same shipping zone as the customer; 1: same country; 2: elsewhere or unknown."""
+    if not destination:
+        return {w.id: 2 for w in warehouses}
+    zones = [ZoneRule(z.id, frozenset(c.upper() for c in z.countries), z.region,
+                      tuple(parse_patterns(z.postcode_patterns)), z.position)
+             for z in uow.execute(select(ShippingZone).where(ShippingZone.active.is_(True))).scalars()]
+    to = Address(destination.get("country", ""), destination.get("postcode", ""), destination.get("region", ""))
+    customer_zone = zone_for(to, zones)
+    out = {}
+    for w in warehouses:
+        if not w.country:
+            out[w.id] = 2
+            continue
+        here = zone_for(Address(w.country, w.postcode), zones)
+        out[w.id] = 0 if customer_zone is not None and here == customer_zone else (
+            1 if w.country.upper() == to.country.upper() else 2)
+    return out
+
+
+def allocate_lines(uow: UnitOfWork, order_id: int, order_number: str, lines: list[LineToAllocate], *,
+                   strategy: str, allow_split: bool, destination: dict[str, str] | None,
+                   ordered_total: int) -> AllocationResult:
+    """Allocate `lines` of one order; returns the order's status after allocation. The caller checked the
+    permission and the state transition."""
+    sku_ids = sorted({line.sku_id for line in lines})
+    holds = [line.hold_id for line in lines if line.hold_id is not None]
+    held: dict[int, dict[int, int]] = defaultdict(dict)  # reservation → warehouse → units
+    if holds:
+        for r in uow.conn.execute(_HELD_BY_WAREHOUSE, {"ids": holds}):
+            held[r.reservation_id][r.warehouse_id] = int(r.quantity)
+    free: dict[int, dict[int, int]] = defaultdict(dict)  # warehouse → sku → free units (our holds count as free)
+    for r in uow.conn.execute(_FREE_BY_WAREHOUSE, {"tenant_id": uow.tenant_id, "sku_ids": sku_ids}):
+        free[r.warehouse_id][r.sku_id] = int(r.free)
+    for line in lines:
+        for warehouse_id, units in held.get(line.hold_id or -1, {}).items():
+            free[warehouse_id][line.sku_id] = free[warehouse_id].get(line.sku_id, 0) + units
+    warehouses = list(uow.conn.execute(_WAREHOUSES, {"tenant_id": uow.tenant_id}))
+    distances = _distances(uow, destination, warehouses) if strategy == "nearest" else {}
+    options = [WarehouseOption(w.id, w.priority, free.get(w.id, {}), distances.get(w.id, 0)) for w in warehouses]
+    plan = plan_allocation(strategy, [Need(line.line_id, line.sku_id, line.quantity) for line in lines], options,
+                           allow_split)
+    rows = _apply(uow, order_id, order_number, lines, plan, held)
+    allocated_now = {line.line_id: plan.allocated(line.line_id) for line in lines}
+    for line in lines:
+        uow.conn.execute(update(_order_lines).where(_order_lines.c.id == line.line_id).values(
+            allocated=_order_lines.c.allocated + allocated_now[line.line_id],
+            backordered=plan.short.get(line.line_id, 0)))
+    if rows:
+        uow.conn.execute(insert(_alloc), rows)
+    total_allocated = uow.conn.execute(select(func.coalesce(func.sum(_order_lines.c.allocated), 0)).where(
+        _order_lines.c.order_id == order_id)).scalar_one()
+    status = status_after_allocation(ordered_total, int(total_allocated))
+    return AllocationResult(status.value, sum(allocated_now.values()), sum(plan.short.values()), plan.reason)
+
+
+def _apply(uow: UnitOfWork, order_id: int, number: str, lines: list[LineToAllocate], plan: AllocationPlan,
+           held: dict[int, dict[int, int]]) -> list[dict]:
+    rows = []
+    reference = f"order:{number}"
+    for line in lines:
+        takes = plan.takes.get(line.line_id, [])
+        hold = held.get(line.hold_id or -1, {})
+        if line.hold_id is not None and len(takes) == 1 and hold == {takes[0][0]: takes[0][1]}:
+            uow.conn.execute(update(_res).where(_res.c.id == line.hold_id).values(reference=reference,
+                                                                                 reserved_until=None))
+            rows.append(_row(uow, order_id, line, takes[0][0], line.hold_id, takes[0][1], plan.reason))
+            continue
+        if line.hold_id is not None:
+            release_reservation(uow, line.hold_id)
+        for warehouse_id, quantity in takes:
+            try:
+                reservation_id = reserve_stock(uow, ReserveStock(sku=line.sku_id, quantity=quantity,
+                                                                 warehouse=warehouse_id, reference=reference))
+            except Conflict:
+                # Someone took the units since we counted (only possible for stock we did not already hold).
+                plan.short[line.line_id] = plan.short.get(line.line_id, 0) + quantity
+                plan.takes[line.line_id] = [t for t in plan.takes[line.line_id] if t != (warehouse_id, quantity)]
+                continue
+            rows.append(_row(uow, order_id, line, warehouse_id, reservation_id, quantity, plan.reason))
+    return rows
+
+
+def _row(uow: UnitOfWork, order_id: int, line: LineToAllocate, warehouse_id: int, reservation_id: int,
+         quantity: int, reason: str) -> dict:
+    return {"tenant_id": uow.tenant_id, "order_id": order_id, "order_line_id": line.line_id,
+            "warehouse_id": warehouse_id, "reservation_id": reservation_id, "quantity": quantity,
+            "state": "allocated", "reason": reason[:300]}

@@ -1,0 +1,303 @@
+"""Checkout: the customer's details, live shipping options, and place-order.
+
+`place_order` is one transaction: it re-prices the cart from the price list (never from the form), checks the
+holds, quotes shipping, writes the order and its lines, turns the holds into the order's, takes the payment and
+allocates. A declined or timed-out payment raises, so nothing of it stays; the caller then lets the holds go
+(`carts.release_cart`). A replayed request (same idempotency key) returns the order it placed the first time.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from stockyard.billing.models import PaymentMethod
+from stockyard.billing.payments import CardInput, TakePayment, take_payment
+from stockyard.catalog.models import Product, Sku
+from stockyard.catalog.price_lookup import unit_prices
+from stockyard.core.clock import utcnow
+from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.iso_codes import check_country
+from stockyard.core.outbox import add_events
+from stockyard.core.uow import UnitOfWork
+from stockyard.fulfilment.quotes import Destination, QuoteLine, QuoteRequest, ShippingOption, quote
+from stockyard.identity.domain import ORDERS_PLACE
+from stockyard.inventory.models import Reservation
+from stockyard.sales.allocation import LineToAllocate, allocate_lines
+from stockyard.sales.carts import CartRow, _hold, open_cart
+from stockyard.sales.domain import PricedLine, Status, order_totals
+from stockyard.sales.models import Cart, CartLine, Channel, Order, OrderEvent, OrderLine, OrderNumber
+from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_carts = Cart.__table__
+_cart_lines = CartLine.__table__
+_orders = Order.__table__
+_lines = OrderLine.__table__
+_events = OrderEvent.__table__
+_numbers = OrderNumber.__table__
+_channels = Channel.__table__
+_skus = Sku.__table__
+_products = Product.__table__
+_res = Reservation.__table__
+_methods = PaymentMethod.__table__
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=120)
+    region: str = Field(default="", max_length=120)
+    postcode: str = Field(default="", max_length=20)
+    country: str = Field(min_length=2, max_length=2)
+    phone: str = Field(default="", max_length=40)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return check_country(value.upper(), field="country")
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value) or len(value) > 254:
+        raise ValueError("is not an e-mail address")
+    return value.lower()
+
+
+class CheckoutDetails(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: str
+    shipping_address: AddressIn
+    shipping_method_id: int | None = None
+    payment_method_id: int | None = None
+
+    _email = field_validator("email")(classmethod(lambda cls, v: check_email(v)))
+
+
+class PlaceOrder(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=80)
+    email: str
+    shipping_address: AddressIn
+    billing_address: AddressIn | None = None
+    shipping_method_id: int
+    payment_method_id: int
+    card: CardInput | None = None
+    # What the customer saw on the review page; a different total (prices changed, a tampered form) is refused.
+    expected_total: Decimal | None = None
+    return_url: str = Field(default="", max_length=500)
+
+    _email = field_validator("email")(classmethod(lambda cls, v: check_email(v)))
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    number: str
+    status: str
+    payment_state: str
+    action_url: str | None = None
+    replayed: bool = False
+
+
+def save_details(uow: UnitOfWork, token: str, details: CheckoutDetails) -> None:
+    uow.require(ORDERS_PLACE)
+    cart = open_cart(uow, token)
+    uow.conn.execute(update(_carts).where(_carts.c.id == cart.id).values(
+        email=details.email, shipping_address=details.shipping_address.model_dump(),
+        shipping_method_id=details.shipping_method_id, payment_method_id=details.payment_method_id,
+        updated_at=utcnow()))
+
+
+@dataclass(frozen=True)
+class CartLineRow:
+    id: int
+    sku_id: int
+    code: str
+    name: str
+    quantity: int
+    reservation_id: int | None
+    held: bool
+
+
+_LINES_WITH_HOLDS = (
+    select(_cart_lines.c.id, _cart_lines.c.sku_id, _cart_lines.c.quantity, _cart_lines.c.reservation_id,
+           _skus.c.code, _skus.c.name, _products.c.name.label("product_name"), _res.c.state, _res.c.reserved_until)
+    .join(_skus, _skus.c.id == _cart_lines.c.sku_id)
+    .join(_products, _products.c.id == _skus.c.product_id)
+    .outerjoin(_res, _res.c.id == _cart_lines.c.reservation_id)
+    .where(_cart_lines.c.cart_id == bindparam("cart_id"))
+    .order_by(_cart_lines.c.sku_id)
+)
+
+
+def _cart_lines_with_holds(uow: UnitOfWork, cart_id: int) -> list[CartLineRow]:
+    now = utcnow()
+    return [CartLineRow(r.id, r.sku_id, r.code, r.product_name if r.name == r.code else r.name, r.quantity,
+                        r.reservation_id,
+                        r.state == "active" and (r.reserved_until is None or r.reserved_until > now))
+            for r in uow.conn.execute(_LINES_WITH_HOLDS, {"cart_id": cart_id})]
+
+
+def shipping_options(uow: UnitOfWork, token: str, address: AddressIn) -> list[ShippingOption]:
+    """Every way to ship this cart to `address`, with its cost and how it was built."""
+    uow.require(ORDERS_PLACE)
+    cart = open_cart(uow, token)
+    lines = _cart_lines_with_holds(uow, cart.id)
+    if not lines:
+        raise Conflict("the cart is empty", field="cart")
+    prices = unit_prices(uow, cart.channel_id, cart.currency, {line.sku_id: line.quantity for line in lines})
+    value = sum((prices.get(line.sku_id, Decimal(0)) * line.quantity for line in lines), Decimal(0))
+    return _quote(uow, cart, lines, address, value)
+
+
+def _quote(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow], address: AddressIn,
+           value: Decimal) -> list[ShippingOption]:
+    return quote(uow, QuoteRequest(
+        destination=Destination(country=address.country, postcode=address.postcode, region=address.region),
+        lines=[QuoteLine(sku_id=line.sku_id, quantity=line.quantity) for line in lines],
+        order_value=value, currency=cart.currency))
+
+
+def _existing(uow: UnitOfWork, key: str) -> PlacedOrder | None:
+    row = uow.conn.execute(select(_orders.c.id, _orders.c.number, _orders.c.status).where(
+        _orders.c.tenant_id == uow.tenant_id, _orders.c.idempotency_key == key)).first()
+    return None if row is None else PlacedOrder(row.id, row.number, row.status, "", None, replayed=True)
+
+
+def next_order_number(uow: UnitOfWork) -> str:
+    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(_numbers).values(tenant_id=uow.tenant_id, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[_numbers.c.tenant_id],
+                                      set_={"last": _numbers.c.last + 1}).returning(_numbers.c.last)
+    return f"SO-{uow.conn.execute(stmt).scalar_one():06d}"
+
+
+def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int | None = None) -> PlacedOrder:
+    actor = uow.require(ORDERS_PLACE)
+    replay = _existing(uow, cmd.idempotency_key)
+    if replay is not None:
+        return replay
+    cart = open_cart(uow, token)
+    offered = exists().where(_methods.c.tenant_id == uow.tenant_id, _methods.c.id == cmd.payment_method_id,
+                             _methods.c.active.is_(True),
+                             or_(_methods.c.channel_id == cart.channel_id, _methods.c.channel_id.is_(None)))
+    channel = uow.conn.execute(select(_channels.c.tax_rate, _channels.c.prices_include_tax,
+                                      _channels.c.allocation_strategy, _channels.c.allow_split_shipments,
+                                      offered.label("method_offered"))
+                               .where(_channels.c.id == cart.channel_id)).one()
+    if not channel.method_offered:
+        raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
+    lines = _cart_lines_with_holds(uow, cart.id)
+    if not lines:
+        raise Conflict("the cart is empty", field="cart")
+    holds = _renew_lapsed(uow, cart, lines)
+    prices = unit_prices(uow, cart.channel_id, cart.currency, {line.sku_id: line.quantity for line in lines})
+    missing = [line.code for line in lines if line.sku_id not in prices]
+    if missing:
+        raise Conflict(f"{', '.join(missing)} can no longer be bought here; remove it from the cart", field="cart")
+    priced = [PricedLine(line.sku_id, line.quantity, prices[line.sku_id]) for line in lines]
+    goods = sum((p.total for p in priced), Decimal(0))
+    options = _quote(uow, cart, lines, cmd.shipping_address, goods)
+    option = next((o for o in options if o.method_id == cmd.shipping_method_id), None)
+    if option is None:
+        raise ValidationFailed("this shipping method is not available for this address and cart",
+                               field="shipping_method_id")
+    totals = order_totals(priced, option.cost, channel.tax_rate, channel.prices_include_tax)
+    if cmd.expected_total is not None and cmd.expected_total != totals.grand_total:
+        raise Conflict(f"the total is now {totals.grand_total} {cart.currency}, not {cmd.expected_total}; "
+                       "please review your order again", field="expected_total",
+                       details={"grand_total": str(totals.grand_total)})
+    now = utcnow()
+    number = next_order_number(uow)
+    order_id, line_ids = insert_order(uow, OrderHeader(
+        number=number, channel_id=cart.channel_id, customer_id=customer_id, email=cmd.email,
+        status=Status.PLACED.value, currency=cart.currency, totals=totals,
+        prices_include_tax=channel.prices_include_tax, shipping=option, payment_method_id=cmd.payment_method_id,
+        shipping_address=cmd.shipping_address.model_dump(),
+        billing_address=(cmd.billing_address or cmd.shipping_address).model_dump(),
+        idempotency_key=cmd.idempotency_key, source="storefront", placed_at=now),
+        [NewLine(line.sku_id, line.code, line.name, p, channel.tax_rate)
+         for line, p in zip(lines, priced, strict=True)])
+    outcome = take_payment(uow, TakePayment(order_id=order_id, method_id=cmd.payment_method_id,
+                                            amount=totals.grand_total, currency=cart.currency, card=cmd.card,
+                                            idempotency_key=cmd.idempotency_key, return_url=cmd.return_url))
+    timeline: list[tuple[str | None, str, str]] = [(None, Status.PLACED.value, f"order placed by {cmd.email}")]
+    events: list[tuple[str, dict[str, Any]]] = [("order.placed.v1", {
+        "order_id": order_id, "number": number, "channel_id": cart.channel_id, "customer_id": customer_id,
+        "grand_total": str(totals.grand_total), "currency": cart.currency})]
+    status = Status.PLACED
+    if outcome.state in ("authorized", "captured"):
+        timeline.append((status.value, Status.PAID.value, f"payment {outcome.state}"))
+        events.append(("order.paid.v1", {"order_id": order_id, "number": number}))
+        status = Status.PAID
+    else:
+        timeline.append((status.value, Status.AWAITING_PAYMENT.value,
+                         "waiting for the payment" + (" confirmation" if outcome.state == "requires_action" else "")))
+        status = Status.AWAITING_PAYMENT
+    manual = outcome.state == "pending"
+    to_allocate = [LineToAllocate(line_id, line.sku_id, line.quantity, holds.get(line.sku_id))
+                   for line_id, line in zip(line_ids, lines, strict=True)]
+    if status == Status.PAID or manual:
+        result = allocate_lines(uow, order_id, number, to_allocate, strategy=channel.allocation_strategy,
+                                allow_split=channel.allow_split_shipments,
+                                destination=cmd.shipping_address.model_dump(),
+                                ordered_total=sum(line.quantity for line in lines))
+        if status == Status.PAID:
+            timeline.append((status.value, result.status, f"allocated: {result.reason}"))
+            status = Status(result.status)
+        else:
+            timeline.append((status.value, status.value, f"stock allocated ({result.reason}); "
+                             f"{result.short} unit(s) backordered" if result.short else
+                             f"stock allocated ({result.reason})"))
+        events.append(("order.allocated.v1", {"order_id": order_id, "number": number, "short": result.short}))
+    else:
+        # The payment needs the customer's confirmation: the holds become the order's until it is confirmed
+        # (or the order is cancelled for want of payment).
+        uow.conn.execute(update(_res).where(_res.c.id.in_(list(holds.values()))).values(
+            reference=f"order:{number}", reserved_until=None))
+    if status != Status.PLACED:
+        uow.conn.execute(update(_orders).where(_orders.c.id == order_id).values(status=status.value))
+    write_timeline(uow, order_id, timeline, actor.name, now)
+    uow.conn.execute(update(_carts).where(_carts.c.id == cart.id).values(state="ordered", email=cmd.email,
+                                                                        updated_at=now))
+    add_events(uow, events)
+    return PlacedOrder(order_id, number, status.value, outcome.state, outcome.action_url)
+
+
+def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> dict[int, int]:
+    """sku id → the live hold of each line; a lapsed hold is renewed when the stock is still there, otherwise the
+    customer is told which item is gone (a Conflict naming the SKU, so the shop can offer an equivalent)."""
+    holds = {}
+    for line in lines:
+        if line.held and line.reservation_id is not None:
+            holds[line.sku_id] = line.reservation_id
+            continue
+        try:
+            reservation_id, until = _hold(uow, cart, line.sku_id, line.code, line.quantity)
+        except Conflict as short:
+            raise Conflict(f"sorry, {short.message}: your hold on it lapsed", field="cart",
+                           details={"sku": line.code, "available": short.details.get("available", 0)}) from None
+        uow.conn.execute(update(_cart_lines).where(_cart_lines.c.id == line.id).values(
+            reservation_id=reservation_id, held_until=until))
+        holds[line.sku_id] = reservation_id
+    return holds
+
+
+def order_by_number(uow: UnitOfWork, number: str) -> dict[str, Any]:
+    row = uow.conn.execute(select(_orders).where(_orders.c.tenant_id == uow.tenant_id,
+                                                 _orders.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"unknown order {number}", field="order")
+    return dict(row._mapping)

@@ -1,0 +1,1 @@
+"""The customer storefront at /: shop resolution by host, catalog pages."""

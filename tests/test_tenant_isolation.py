@@ -1,0 +1,520 @@
+"""Tenant isolation, walked from the router: every GET route of the app (JSON API, admin and back-office pages,
+storefront) is called by tenant A's owner, and nothing of tenant B may come back.
+
+Both tenants get the same kinds of data (built through the real services in `populate`), each object named or
+coded with its tenant's marker (a random string). Then, for every GET route:
+- A's own URL (path and required query parameters filled with A's objects) must answer below 400 and must not
+  contain B's marker; it must show A's marker (proof that the walk looks at real data: a parameter mapped to the
+  wrong kind of object shows up here);
+- for every path parameter that names a tenant's object, the URL with B's object in that place must answer 404
+  (or 403) and must not contain B's marker;
+- every optional query parameter that names an object is given B's object: the answer must not contain B's marker.
+Pages are asked for on A's shop host, so the storefront answers as A's shop.
+
+A new route whose path or query parameters the walk cannot fill fails `test_every_get_route_can_be_walked` with
+its name. To extend the walk: add the object to `Data` and `populate`, then one line in COLLECTIONS (a parameter
+right after a collection path, e.g. /admin/orders/{order_id}), PATH_PARAMS (by parameter name), ROUTE_PARAMS (one
+route's parameter), OBJECT_QUERY (a query parameter naming an object) or PLAIN_QUERY (one that does not).
+"""
+
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from httpx import Response
+from PIL import Image
+from pydantic import BaseModel
+from sqlalchemy import Engine, select
+
+from stockyard.billing import invoices, payments
+from stockyard.billing.config import PaymentMethodIn, create_payment_method
+from stockyard.billing.gateways import CardInput
+from stockyard.catalog import admin_queries, attributes, pricing, taxonomy
+from stockyard.catalog.images import upload_image
+from stockyard.catalog.models import Sku
+from stockyard.catalog.services import CreateProduct, create_product
+from stockyard.core.actor import Actor, system_actor
+from stockyard.core.audit import AuditEntry
+from stockyard.core.files import file_store
+from stockyard.core.mail import mail_dir, stored_mail
+from stockyard.core.settings import Settings
+from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.fulfilment.config import (
+    BandIn,
+    CarrierIn,
+    MethodIn,
+    SetRateTable,
+    ZoneIn,
+    create_carrier,
+    create_method,
+    create_zone,
+    set_rate_table,
+)
+from stockyard.identity import roles
+from stockyard.identity.passwords import request_password_reset
+from stockyard.identity.services import create_api_key, create_tenant, create_user
+from stockyard.inventory import counts, min_stock, movements, reservations, transfers, warehouses
+from stockyard.inventory.models import Location
+from stockyard.sales.channels import ChannelIn, create_channel
+from stockyard.sales.models import Order
+from stockyard.web.app import create_app
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# Not walked: static files, the API description and its viewer.
+SKIPPED_PATHS = {"/docs", "/api/v1/openapi.json"}
+SKIPPED_PREFIXES = ("/static",)
+
+
+@dataclass
+class Data:
+    """One tenant's objects, every one carrying `mark` in its name or code."""
+
+    mark: str
+    tenant_id: int = 0
+    slug: str = ""
+    owner_email: str = ""
+    owner_key: str = ""
+    warehouse: int = 0
+    warehouse_code: str = ""
+    location: int = 0
+    location_code: str = ""
+    product: int = 0
+    sku: int = 0
+    sku_code: str = ""
+    brand: int = 0
+    category: int = 0
+    attribute: int = 0
+    image: int = 0
+    transfer: int = 0
+    count: int = 0
+    reservation: int = 0
+    channel: int = 0
+    channel_code: str = ""
+    shop_host: str = ""  # the storefront of `channel` answers on this host
+    price_list: int = 0
+    zone: int = 0
+    carrier: int = 0
+    shipping_method: int = 0
+    payment_method: int = 0
+    invoice: int = 0
+    charge: str = ""  # the test gateway's reference of a card payment waiting for the customer's confirmation
+    user: int = 0
+    role: int = 0
+    audit_entry: int = 0
+    mail: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    """How to fill a parameter for a tenant. `owned` values are the tenant's own objects (B's must be refused);
+    other values (a size, a built-in role) are the same in every tenant. `shows_mark`: the page shows the
+    object's name (false for image bytes)."""
+
+    value: Callable[[Data], Any]
+    owned: bool = True
+    shows_mark: bool = True
+
+
+def shared(value: str) -> Param:
+    return Param(lambda _: value, owned=False, shows_mark=False)
+
+
+# Path parameters by name; ROUTE_PARAMS wins where one name means different things on different routes.
+PATH_PARAMS: dict[str, Param] = {
+    "code": Param(lambda d: d.sku_code),
+    "sku_code": Param(lambda d: d.sku_code),
+    "sku_id": Param(lambda d: d.sku),
+    "product_id": Param(lambda d: d.product),
+    "brand_id": Param(lambda d: d.brand),
+    "category_id": Param(lambda d: d.category),
+    "attribute_id": Param(lambda d: d.attribute),
+    "image_id": Param(lambda d: d.image, shows_mark=False),
+    "size": shared("small"),
+    "warehouse_id": Param(lambda d: d.warehouse),
+    "location_id": Param(lambda d: d.location),
+    "location": Param(lambda d: d.location_code),
+    "transfer_id": Param(lambda d: d.transfer),
+    "count_id": Param(lambda d: d.count),
+    "list_id": Param(lambda d: d.price_list),
+    "channel_id": Param(lambda d: d.channel),
+    "zone_id": Param(lambda d: d.zone),
+    "carrier_id": Param(lambda d: d.carrier),
+    "user_id": Param(lambda d: d.user),
+    "role_id": Param(lambda d: d.role),
+    "entry_id": Param(lambda d: d.audit_entry),
+    "invoice_id": Param(lambda d: d.invoice),
+}
+ROUTE_PARAMS: dict[tuple[str, str], Param] = {
+    ("/admin/roles/builtin/{name}", "name"): shared("sales"),
+    ("/admin/dev/mail/{name}", "name"): Param(lambda d: d.mail),
+    ("/api/v1/invoices/{invoice_id}.pdf", "invoice_id"): Param(lambda d: d.invoice, shows_mark=False),  # compressed
+    # The confirmation page is reached by the charge's unguessable reference, signed in or not (like a card issuer's).
+    ("/pay/test/{reference}", "reference"): Param(lambda d: d.charge, owned=False),
+}
+# A parameter right after a collection's path is one of its items, whatever the parameter is called
+# (/admin/payments/{method_id} and /admin/payments/{item_id} are both payment methods).
+COLLECTIONS: dict[str, Param] = {
+    "/admin/channels": Param(lambda d: d.channel),
+    "/admin/price-lists": Param(lambda d: d.price_list),
+    "/api/v1/price-lists": Param(lambda d: d.price_list),
+    "/admin/shipping/zones": Param(lambda d: d.zone),
+    "/admin/shipping/carriers": Param(lambda d: d.carrier),
+    "/admin/shipping/methods": Param(lambda d: d.shipping_method),
+    "/admin/payments": Param(lambda d: d.payment_method),
+    "/admin/catalog/brands": Param(lambda d: d.brand),
+    "/admin/catalog/categories": Param(lambda d: d.category),
+    "/admin/catalog/attributes": Param(lambda d: d.attribute),
+    "/admin/catalog/products": Param(lambda d: d.product),
+    "/admin/catalog/skus": Param(lambda d: d.sku),
+    "/admin/users": Param(lambda d: d.user),
+    "/api/v1/users": Param(lambda d: d.user),
+    "/admin/roles": Param(lambda d: d.role),
+    "/admin/audit": Param(lambda d: d.audit_entry),
+}
+# Known exception: this list answers 200 with an empty list for ANY unknown warehouse id (nothing of B shows);
+# it should answer 404 like the other detail routes (inventory/api.py list_locations).
+ANSWERS_EMPTY = {"/api/v1/inventory/warehouses/{warehouse_id}/locations"}
+# Pages for signed-out visitors: they only must not show B's data (their status does not matter here).
+PUBLIC_PATHS = {"/", "/healthz", "/login", "/login/code", "/password/forgot", "/password/forgot/sent",
+                "/password/reset"}
+# Pages that show no tenant data even when the tenant has some (every other page must show A's marker to A).
+SHOWS_NO_TENANT_DATA: set[str] = set()
+# Query parameters that name an object: B's value is tried on every route that takes one.
+OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
+    "sku": lambda d: d.sku_code,
+    "channel": lambda d: d.channel_code,
+    "warehouse": lambda d: d.warehouse_code,
+    "location": lambda d: d.location_code,
+    "user_id": lambda d: d.user,
+    "zone_id": lambda d: d.zone,
+    "brand": lambda d: d.brand,
+    "category": lambda d: d.category,
+    "role": lambda d: f"role_{d.mark.lower()}",
+}
+# Query parameters that name no object (search text, paging, filters by state); a value for the required ones.
+PLAIN_QUERY: dict[str, str | None] = {
+    name: None for name in (
+        "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
+        "document_id", "since", "until", "quantity", "currency", "on", "include_revoked", "tab", "country",
+        "postcode", "region", "basis", "active", "status", "age", "older_than_days")
+} | {"gateway": "test"}
+
+
+# ---- the two tenants ------------------------------------------------------------------------------------------
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (120, 20, 20)).save(out, "PNG")
+    return out.getvalue()
+
+
+def populate(engine: Engine, settings: Settings, mark: str) -> Data:
+    """A tenant with one or more of every kind of object, each carrying `mark`."""
+    d = Data(mark)
+    d.slug = f"t-{mark.lower()}"
+    d.tenant_id = create_tenant(engine, d.slug, f"Tenant {mark}")
+    actor = system_actor(d.tenant_id, f"Setup {mark}")  # the audit rows name this actor
+
+    def do(service: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        return perform(engine, actor, service, *args, **kw)
+
+    d.warehouse_code = f"{mark}W1"
+    d.warehouse = do(warehouses.create_warehouse, warehouses.CreateWarehouse(code=d.warehouse_code,
+                                                                             name=f"Main {mark}"))
+    do(warehouses.create_warehouse, warehouses.CreateWarehouse(code=f"{mark}W2", name=f"Second {mark}"))
+    for wh, parent, code, kind in [(d.warehouse_code, None, "A", "zone"),
+                                   (d.warehouse_code, f"{d.warehouse_code}/A", "01", "bin"),
+                                   (f"{mark}W2", None, "B", "zone"), (f"{mark}W2", f"{mark}W2/B", "01", "bin")]:
+        do(warehouses.create_location, warehouses.CreateLocation(warehouse=wh, parent=parent, code=code, kind=kind))
+    d.location_code = f"{d.warehouse_code}/A/01"
+    with UnitOfWork(engine, readonly=True) as uow:
+        d.location = uow.conn.execute(select(Location.id).where(Location.tenant_id == d.tenant_id,
+                                                                Location.path == d.location_code)).scalar_one()
+
+    d.sku_code = f"{mark}-SKU1"
+    d.product = do(create_product, CreateProduct(
+        name=f"Part {mark}", description=f"About {mark}", brand=f"Brand {mark}", category=f"Cat {mark}",
+        part_number=f"PN-{mark}", skus=[{"code": d.sku_code, "name": f"Variant {mark}"}]))
+    with UnitOfWork(engine, actor) as uow:
+        d.sku = sku_id_in(uow, d.sku_code)
+    product = read(engine, actor, admin_queries.product_detail, d.product)
+    d.brand = product["product"].brand_id
+    d.category = product["product"].category_id
+    d.attribute = do(attributes.define_attribute, attributes.AttributeIn(name=f"Attr {mark}", type="text"))
+    do(attributes.set_sku_attributes, d.sku, {d.attribute: f"value {mark}"})
+    do(taxonomy.create_brand, taxonomy.BrandIn(name=f"Other brand {mark}"))
+    d.image = upload_image(engine, actor, file_store(settings), d.product, png(), f"Photo {mark}",
+                           max_bytes=1_000_000, max_pixels=1_000_000)
+
+    do(movements.receive_stock, movements.ReceiveStock(sku=d.sku_code, location=d.location_code, quantity=20,
+                                                       unit_cost=Decimal("3.50"), document_id=f"R-{mark}"))
+    d.reservation = do(reservations.reserve_stock, reservations.ReserveStock(sku=d.sku_code, quantity=2,
+                                                                             reference=f"Hold {mark}"))
+    d.transfer = do(transfers.dispatch_transfer, transfers.DispatchTransfer(
+        from_warehouse=d.warehouse_code, to_warehouse=f"{mark}W2", note=f"Transfer {mark}",
+        lines=[{"sku": d.sku_code, "from_location": d.location_code, "quantity": 3}]))
+    d.count = do(counts.open_count, counts.OpenCount(warehouse=d.warehouse_code, locations=[d.location_code],
+                                                     note=f"Count {mark}"))
+    do(min_stock.set_min_stock_rule, sku=d.sku_code, warehouse=d.warehouse_code, minimum=100)
+
+    d.channel_code = f"{mark}-WEB"
+    d.shop_host = f"{mark.lower()}.shop.test"
+    d.channel = do(create_channel, ChannelIn(code=d.channel_code, name=f"Web {mark}", currency="EUR",
+                                             domain=d.shop_host))
+    d.price_list = do(pricing.create_price_list, pricing.PriceListIn(name=f"List {mark}", channel=d.channel_code))
+    do(pricing.set_sku_prices, d.price_list, pricing.SetSkuPrices(
+        sku=d.sku_code, tiers=[pricing.TierIn(min_quantity=1, unit_price=Decimal("9.99"))]))
+
+    d.zone = do(create_zone, ZoneIn(name=f"Zone {mark}", countries=["DE"]))
+    d.carrier = do(create_carrier, CarrierIn(code=f"{mark}-C", name=f"Carrier {mark}"))
+    d.shipping_method = do(create_method, MethodIn(carrier=f"{mark}-C", code=f"{mark}-M", name=f"Method {mark}",
+                                                   currency="EUR"))
+    do(set_rate_table, d.shipping_method, SetRateTable(zone_id=d.zone, basis="weight", bands=[
+        BandIn(lower=Decimal(0), upper=None, price=Decimal("4.90"))]))
+    d.payment_method = do(create_payment_method, PaymentMethodIn(name=f"Pay {mark}", gateway="test",
+                                                                 settings={"outcome": "approve"}))
+    d.invoice, d.charge = billing_objects(engine, actor, d)
+
+    d.role = do(roles.create_role, roles.RoleIn(name=f"role_{mark.lower()}", description=f"Role {mark}",
+                                                permissions=["inventory.view"]))
+    d.owner_email = f"owner-{mark.lower()}@example.com"
+    owner = do(create_user, email=d.owner_email, name=f"Owner {mark}", password=PASSWORD, role="owner")
+    d.owner_key = do(create_api_key, user_id=owner, name=f"Key {mark}")
+    d.user = do(create_user, email=f"clerk-{mark.lower()}@example.com", name=f"Clerk {mark}", password=PASSWORD,
+                role=f"role_{mark.lower()}", warehouse_ids=[d.warehouse])
+    do(create_api_key, user_id=d.user, name=f"Clerk key {mark}")
+    with UnitOfWork(engine, readonly=True) as uow:
+        d.audit_entry = uow.conn.execute(select(AuditEntry.id).where(AuditEntry.tenant_id == d.tenant_id,
+                                                                     AuditEntry.action == "role.created.v1")
+                                         ).scalar_one()
+    request_password_reset(engine, settings, tenant_slug=d.slug, email=d.owner_email, link_base="http://test")
+    d.mail = stored_mail(mail_dir(settings), d.tenant_id)[0].name
+    return d
+
+
+def billing_objects(engine: Engine, actor: Actor, d: Data) -> tuple[int, str]:
+    """An order (a row: these tests do not go through checkout), its test-card payment waiting for the customer's
+    confirmation, and its invoice."""
+    with UnitOfWork(engine, actor) as uow:
+        address = {"name": f"Buyer {d.mark}", "line1": "1 Road", "city": "Berlin", "country": "DE"}
+        order = Order(tenant_id=d.tenant_id, number=f"SO-{d.mark}", channel_id=d.channel, email="buyer@example.com",
+                      status="placed", currency="EUR", subtotal=Decimal("9.99"), grand_total=Decimal("9.99"),
+                      shipping_address=address)
+        uow.session.add(order)
+        uow.session.flush()
+        order_id = order.id
+    outcome = perform(engine, actor, payments.take_payment, payments.TakePayment(
+        order_id, d.payment_method, Decimal("9.99"), "EUR", f"pay-{d.mark}",
+        CardInput("4000000000003220", 12, date.today().year + 3, "123"), description=f"Order SO-{d.mark}"))
+    invoice = perform(engine, actor, invoices.issue_invoice, invoices.IssueInvoice(
+        order_id, f"SO-{d.mark}", "EUR", [invoices.InvoiceLineIn(d.sku_code, f"Part {d.mark}", 1, Decimal("9.99"))],
+        seller=f"Seller {d.mark}"))
+    return invoice, (outcome.action_url or "").rsplit("/", 1)[-1]
+
+
+def sku_id_in(uow: UnitOfWork, code: str) -> int:
+    return uow.execute(select(Sku.id).where(Sku.code == code)).scalar_one()
+
+
+@dataclass
+class Walk:
+    app: FastAPI
+    a: Data
+    b: Data
+    page: TestClient  # signed in as A's owner
+    api_headers: dict[str, str] = field(default_factory=dict)
+
+    def get(self, url: str) -> Response:
+        if url.startswith("/api/"):
+            return self.page.get(url, headers=self.api_headers, follow_redirects=False)
+        return self.page.get(url, follow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def walk(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
+    settings = Settings(secret_key="test-secret", var_dir=tmp_path_factory.mktemp("isolation"))
+    app = create_app(settings, engine, run_jobs=False)
+    a = populate(engine, settings, "QA" + uuid.uuid4().hex[:8].upper())
+    b = populate(engine, settings, "QB" + uuid.uuid4().hex[:8].upper())
+    # Every page is asked for on A's shop host: the storefront answers as A's shop, staff pages ignore the host.
+    client = TestClient(app, base_url=f"http://{a.shop_host}")
+    token = CSRF.search(client.get("/login").text)[1]
+    signed = client.post("/login", data={"tenant": a.slug, "email": a.owner_email, "password": PASSWORD,
+                                         "csrf_token": token, "next": "/admin"}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text[:500]
+    yield Walk(app, a, b, client, {"Authorization": f"Bearer {a.owner_key}"})
+    client.close()
+
+
+# ---- the walk -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    path_params: tuple[str, ...]
+    query: tuple[tuple[str, bool], ...]  # (name, required)
+
+
+def _query_params(dependant: Any) -> Iterator[tuple[str, bool]]:
+    """(name, required) of every query parameter; a pydantic model taken from the query gives its fields."""
+    for q in dependant.query_params:
+        model = q.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            yield from ((name, f.is_required()) for name, f in model.model_fields.items())
+        else:
+            yield q.name, q.field_info.is_required()
+    for sub in dependant.dependencies:
+        yield from _query_params(sub)
+
+
+def get_routes(app: FastAPI) -> list[Route]:
+    found: dict[str, Route] = {}
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        methods = route.methods or set()
+        if "GET" not in methods or path in SKIPPED_PATHS or path.startswith(SKIPPED_PREFIXES):
+            continue
+        params = tuple(re.findall(r"\{(\w+)(?::\w+)?\}", path))
+        dependant = getattr(route, "dependant", None)
+        query = tuple(_query_params(dependant)) if dependant else ()
+        found[path] = Route(path, params, query)
+    return list(found.values())
+
+
+def param_for(route: Route, name: str) -> Param | None:
+    """By route and name, else by the collection the parameter is an item of, else by name alone."""
+    collection = re.split(r"/\{" + name + r"(?::\w+)?\}", route.path, maxsplit=1)[0]
+    return ROUTE_PARAMS.get((route.path, name)) or COLLECTIONS.get(collection) or PATH_PARAMS.get(name)
+
+
+def unknown_params(route: Route) -> list[str]:
+    problems = [f"path parameter {{{p}}}" for p in route.path_params if param_for(route, p) is None]
+    for name, required in route.query:
+        if name in OBJECT_QUERY:
+            continue
+        if name not in PLAIN_QUERY:
+            problems.append(f"query parameter {name!r}")
+        elif required and PLAIN_QUERY[name] is None:
+            problems.append(f"required query parameter {name!r} has no value in PLAIN_QUERY")
+    return problems
+
+
+def url_for(route: Route, data: dict[str, Data], extra_query: dict[str, Any] | None = None) -> str:
+    """The route's URL with each path parameter taken from data[param] (or data['*'])."""
+    url = route.path
+    for name in route.path_params:
+        param = param_for(route, name)
+        assert param is not None
+        value = param.value(data.get(name, data["*"]))
+        url = re.sub(r"\{" + name + r"(:\w+)?\}", str(value), url)
+    query = {}
+    for name, required in route.query:
+        if required:
+            query[name] = OBJECT_QUERY[name](data["*"]) if name in OBJECT_QUERY else PLAIN_QUERY[name]
+    query.update(extra_query or {})
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+def leaks(response: Response, other: Data, sent: tuple[str, ...] = ()) -> bool:
+    """Whether the answer holds `other`'s marker, apart from the values the request itself sent (an error message
+    may well repeat the code that was not found)."""
+    text = response.content.decode("utf-8", "replace").lower()
+    for value in sorted(sent, key=len, reverse=True):
+        text = text.replace(str(value).lower(), "")
+    return other.mark.lower() in text
+
+
+def test_every_get_route_can_be_walked(walk: Walk) -> None:
+    problems = {r.path: unknown_params(r) for r in get_routes(walk.app)}
+    problems = {path: p for path, p in problems.items() if p}
+    assert problems == {}, (
+        "the isolation walk cannot fill these routes' parameters; add them to COLLECTIONS, PATH_PARAMS, "
+        f"ROUTE_PARAMS, OBJECT_QUERY or PLAIN_QUERY in {Path(__file__).name} (see its docstring): {problems}")
+
+
+def walkable(walk: Walk) -> list[Route]:
+    return [r for r in get_routes(walk.app) if not unknown_params(r)]
+
+
+def test_tenant_a_sees_its_own_data_and_none_of_tenant_bs_on_every_get_route(walk: Walk) -> None:
+    failures: list[str] = []
+    for route in walkable(walk):
+        url = url_for(route, {"*": walk.a})
+        response = walk.get(url)
+        if response.status_code >= 400 and route.path not in PUBLIC_PATHS:
+            failures.append(f"{url}: A's own URL answered {response.status_code}: {response.text[:200]}")
+        elif leaks(response, walk.b):
+            failures.append(f"{url}: shows tenant B's data")
+        params = [param_for(route, p) for p in route.path_params]
+        owned = [p for p in params if p is not None and p.owned]
+        should_show = any(p.shows_mark for p in owned) if owned else route.path not in SHOWS_NO_TENANT_DATA
+        if response.status_code == 200 and should_show and route.path not in PUBLIC_PATHS \
+                and not leaks(response, walk.a):
+            failures.append(f"{url}: shows nothing of A's own data, so its isolation proves nothing (a parameter "
+                            "mapped to the wrong object? data missing from `populate`? else add the route to "
+                            "SHOWS_NO_TENANT_DATA)")
+    assert failures == [], "\n".join(failures)
+
+
+def test_tenant_bs_ids_in_tenant_as_urls_are_not_found(walk: Walk) -> None:
+    failures: list[str] = []
+    checked = 0
+    for route in walkable(walk):
+        for name in route.path_params:
+            if not param_for(route, name).owned:  # type: ignore[union-attr]
+                continue
+            url = url_for(route, {"*": walk.a, name: walk.b})
+            response = walk.get(url)
+            checked += 1
+            refused = response.status_code in (403, 404) or (
+                route.path in ANSWERS_EMPTY and response.status_code == 200 and response.json() == [])
+            if not refused:
+                failures.append(f"{url} ({{{name}}} of tenant B): {response.status_code}, expected 404")
+            if leaks(response, walk.b, (str(param_for(route, name).value(walk.b)),)):  # type: ignore[union-attr]
+                failures.append(f"{url} ({{{name}}} of tenant B): shows tenant B's data")
+    assert checked >= 20, "the walk found too few detail routes"
+    assert failures == [], "\n".join(failures)
+
+
+def test_tenant_bs_objects_in_query_parameters_show_nothing_of_b(walk: Walk) -> None:
+    failures: list[str] = []
+    checked = 0
+    for route in walkable(walk):
+        for name, _ in route.query:
+            if name not in OBJECT_QUERY:
+                continue
+            value = OBJECT_QUERY[name](walk.b)
+            url = url_for(route, {"*": walk.a}, {name: value})
+            response = walk.get(url)
+            checked += 1
+            if response.status_code >= 500:
+                failures.append(f"{url}: {response.status_code}")
+            if leaks(response, walk.b, (str(value),)):
+                failures.append(f"{url} ({name} of tenant B): shows tenant B's data")
+    assert checked >= 5
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_markers_are_where_the_walk_looks(walk: Walk) -> None:
+    """The walk proves something only if B's marker is visible to B: B's owner sees it where A's owner does not."""
+    b = walk.b
+    headers = {"Authorization": f"Bearer {b.owner_key}"}
+    for url in ("/api/v1/catalog/skus", "/api/v1/inventory/warehouses", "/api/v1/users", "/api/v1/price-lists",
+                f"/api/v1/catalog/skus/{b.sku_code}", f"/api/v1/price-lists/{b.price_list}"):
+        response = walk.page.get(url, headers=headers)
+        assert response.status_code == 200 and leaks(response, b), url
+        assert not leaks(walk.get(url.replace(b.sku_code, walk.a.sku_code)), b), url
