@@ -31,6 +31,7 @@ class Delivered:
     order_id: int
     number: str
     customer_id: int
+    email: str
     lines: dict[str, int]  # SKU code → order line id
 
 
@@ -55,7 +56,8 @@ def place_order(shop: Shop, customer_id: int | None = None, **quantities: int) -
 
 def delivered_order(shop: Shop, **quantities: int) -> Delivered:
     """An order of `quantities` (SKU_001=2) by a registered customer, paid by card, shipped and delivered."""
-    customer_id = register(shop)
+    email = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
+    customer_id = register(shop, email)
     placed = place_order(shop, customer_id, **quantities)
     e, a = shop.ctx.engine, shop.ctx.actor
     perform(e, a, orders.ship_order, placed.order_id)
@@ -64,4 +66,4 @@ def delivered_order(shop: Shop, **quantities: int) -> Delivered:
         lines = {r.sku_code: r.id for r in uow.conn.execute(
             select(OrderLine.__table__.c.sku_code, OrderLine.__table__.c.id)
             .where(OrderLine.__table__.c.order_id == placed.order_id))}
-    return Delivered(placed.order_id, placed.number, customer_id, lines)
+    return Delivered(placed.order_id, placed.number, customer_id, email, lines)

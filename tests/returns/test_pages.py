@@ -3,12 +3,12 @@ photos) and tracking page, and the JSON API."""
 
 import io
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine, func, select
@@ -22,7 +22,7 @@ from stockyard.returns.services import RETURNS_MANAGE, Decision, authorize_retur
 from stockyard.sales.models import OrderLine
 from stockyard.web.app import create_app
 from tests.conftest import TenantCtx
-from tests.returns.support import delivered_order, place_order, register, staff
+from tests.returns.support import PASSWORD, delivered_order, place_order, register, staff
 from tests.returns.test_services import ask, level, payment
 from tests.sales.shop_setup import Shop, build_shop
 from tests.test_permission_matrix import sign_in
@@ -108,17 +108,18 @@ def test_a_viewer_sees_the_queue_but_cannot_act(shop: Shop, client: TestClient) 
 
 @pytest.fixture
 def shop_client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    """An app of its own with one extra route that signs a customer in (what the account login does: put the
-    customer's id in the session), and its own file store directory."""
+    """An app of its own, with its own file store directory."""
     app = create_app(Settings(secret_key="test-secret", var_dir=tmp_path), engine, run_jobs=False)
-
-    def sign_customer_in(customer_id: int, request: Request) -> dict[str, int]:
-        request.session["customer_id"] = customer_id
-        return {"customer_id": customer_id}
-
-    app.add_api_route("/test/sign-in/{customer_id}", sign_customer_in, methods=["GET"])
     with TestClient(app) as made:
         yield made
+
+
+def customer_sign_in(client: TestClient, shop: Shop, email: str) -> None:
+    base = f"http://{shop.domain}"
+    token = CSRF.search(client.get(f"{base}/my/login").text)[1]
+    response = client.post(f"{base}/my/login", data={"csrf_token": token, "email": email, "password": PASSWORD,
+                                                      "next": "/my/orders"}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
 
 
 def test_a_customer_requests_a_return_with_photos_and_tracks_it(shop: Shop, shop_client: TestClient,
@@ -126,7 +127,7 @@ def test_a_customer_requests_a_return_with_photos_and_tracks_it(shop: Shop, shop
     order = delivered_order(shop, SKU_001=2, SKU_002=1)
     base = f"http://{shop.domain}"
     assert shop_client.get(f"{base}/my/orders/{order.number}/return", follow_redirects=False).status_code == 303
-    shop_client.get(f"{base}/test/sign-in/{order.customer_id}")
+    customer_sign_in(shop_client, shop, order.email)
     form = shop_client.get(f"{base}/my/orders/{order.number}/return")
     assert form.status_code == 200 and "SKU-001" in form.text
     csrf = CSRF.search(form.text)[1]
@@ -160,21 +161,24 @@ def test_a_customer_requests_a_return_with_photos_and_tracks_it(shop: Shop, shop
     assert "label is in your e-mail" in shop_client.get(f"{base}/my/returns/RMA-000001").text
 
     # Someone else's return and photos are not found.
-    shop_client.get(f"{base}/test/sign-in/{register(shop)}")
+    stranger = f"stranger-{uuid.uuid4().hex[:6]}@example.com"
+    register(shop, stranger)
+    customer_sign_in(shop_client, shop, stranger)
     assert shop_client.get(f"{base}/my/returns/RMA-000001").status_code == 404
     assert shop_client.get(f"{base}/my/returns/RMA-000001/photos/{photo_ids[0]}").status_code == 404
     assert shop_client.get(f"{base}/my/orders/{order.number}/return").status_code == 404
 
 
 def test_the_form_says_why_an_undelivered_order_cannot_be_returned(shop: Shop, shop_client: TestClient) -> None:
-    customer_id = register(shop)
+    email = f"early-{uuid.uuid4().hex[:6]}@example.com"
+    customer_id = register(shop, email)
     placed = place_order(shop, customer_id, SKU_001=1)
     base = f"http://{shop.domain}"
-    shop_client.get(f"{base}/test/sign-in/{customer_id}")
+    customer_sign_in(shop_client, shop, email)
     page = shop_client.get(f"{base}/my/orders/{placed.number}/return")
     assert "has not been delivered yet" in page.text and "Request return" not in page.text
     # A forged post is refused by the service with the same message, and nothing is recorded.
-    token = CSRF.search(shop_client.get(f"{base}/login").text)[1]  # the session's token, from any form page
+    token = CSRF.search(shop_client.get(f"{base}/my/returns").text)[1]  # the session's token (the sign-out form)
     with shop.ctx.uow() as uow:
         line_id = uow.conn.execute(select(OrderLine.__table__.c.id).where(
             OrderLine.__table__.c.order_id == placed.order_id)).scalar_one()

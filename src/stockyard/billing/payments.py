@@ -526,3 +526,14 @@ def payment_summary(uow: UnitOfWork, order_id: int) -> list[PaymentView]:
     return [PaymentView(r.id, r.method_id, r.method_name, r.gateway, r.state, r.amount, r.captured_amount,
                         r.refunded_amount, r.currency, r.reference, r.capture_mode, r.action_url, r.message,
                         r.created_at, r.updated_at, by_payment[r.id]) for r in rows]
+
+
+def order_payment_state(uow: UnitOfWork, order_id: int) -> tuple[str | None, Decimal]:
+    """The state of the order's latest payment and the amount captured (net of nothing), for other contexts'
+    services that move the order on (sales: paid once the money is there). Part of those transitions, so it
+    checks no permission of its own and reveals nothing a page shows."""
+    rows = uow.conn.execute(select(_PAY.c.state, _PAY.c.captured_amount).where(
+        _PAY.c.tenant_id == uow.tenant_id, _PAY.c.order_id == order_id).order_by(_PAY.c.id)).all()
+    if not rows:
+        return None, Decimal(0)
+    return rows[-1].state, sum((r.captured_amount for r in rows), Decimal(0))

@@ -49,6 +49,10 @@ METHOD_FIELDS = (
     FormField("remote_area_patterns", "Remote-area postcodes", "textarea", hint="patterns, one per line"),
     FormField("oversize_surcharge", "Oversize surcharge"),
     FormField("oversize_length_mm", "Oversize from length (mm)", "number", hint="0: no oversize rule"),
+    FormField("transit_days", "Transit days", "number",
+              hint="working days from handover to delivery; the warehouse's handling days come on top"),
+    FormField("dim_divisor", "Dimensional weight divisor", "number",
+              hint="dimensional weight (g) = length × width × height (mm³) / divisor; 0: actual weight only"),
     FormField("active", "Active", "checkbox"),
 )
 
@@ -128,7 +132,7 @@ RATE_NAMES = {"zone_id", "basis", "bands"} | {f"bands.{i}.{k}" for i in range(BA
 
 def method_command(form: Mapping[str, Any]) -> config.MethodIn:
     return config.MethodIn(**given(form, "carrier", "code", "name", "currency", "remote_area_surcharge",
-                                   "oversize_surcharge", "oversize_length_mm"),
+                                   "oversize_surcharge", "oversize_length_mm", "transit_days", "dim_divisor"),
                            remote_area_patterns=lines(str(form.get("remote_area_patterns", ""))),
                            active=checked(form, "active"))
 
@@ -139,7 +143,7 @@ def method_values(found: dict[str, Any]) -> dict[str, Any]:
             "remote_area_surcharge": _plain(method.remote_area_surcharge),
             "remote_area_patterns": "\n".join(method.remote_area_patterns),
             "oversize_surcharge": _plain(method.oversize_surcharge), "oversize_length_mm": method.oversize_length_mm,
-            "active": _flag(method.active)}
+            "transit_days": method.transit_days, "dim_divisor": method.dim_divisor, "active": _flag(method.active)}
 
 
 def carrier_options(engine: Engine, actor: Actor) -> dict[str, list[tuple[str, str]]]:
@@ -151,7 +155,8 @@ METHODS = Resource(
     new_title="New shipping method", edit_title="Edit method {code}", fields=METHOD_FIELDS, command=method_command,
     create=config.create_method, update=config.update_method, delete=config.delete_method,
     load=config.method_detail, values=method_values, back=(BASE, "Shipping"), choices=carrier_options,
-    defaults={"currency": "EUR", "active": "on", "oversize_length_mm": "0"}, edit_path="/edit",
+    defaults={"currency": "EUR", "active": "on", "oversize_length_mm": "0", "transit_days": "2",
+              "dim_divisor": "5000"}, edit_path="/edit",
     list_url=f"{BASE}?tab=methods")
 add_resource_routes(router, METHODS)
 

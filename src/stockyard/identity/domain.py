@@ -22,6 +22,7 @@ ORDERS_MANAGE = "orders.manage"
 FULFILMENT_SHIP = "fulfilment.ship"
 RETURNS_VIEW = "returns.view"
 RETURNS_REFUND = "returns.refund"
+RETURNS_MANAGE = "returns.manage"
 ROLES_MANAGE = "roles.manage"
 API_KEYS_MANAGE = "api_keys.manage"
 AUDIT_VIEW = "audit.view"
@@ -51,6 +52,7 @@ ALL_PERMISSIONS = frozenset(
         FULFILMENT_SHIP,
         RETURNS_VIEW,
         RETURNS_REFUND,
+        RETURNS_MANAGE,
         ROLES_MANAGE,
         API_KEYS_MANAGE,
         AUDIT_VIEW,
@@ -68,10 +70,11 @@ ROLES: dict[str, frozenset[str]] = {
     "administrator": ALL_PERMISSIONS - {TENANTS_MANAGE},
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
-       ORDERS_VIEW, RETURNS_VIEW, FULFILMENT_SHIP},
-    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP},
+       ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP},
+    # Shipping consumes the order's reservation, so an operator who ships needs inventory.reserve too.
+    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, INVENTORY_RESERVE},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
-                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW}),
+                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
                              AUDIT_VIEW}),
     "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW}),

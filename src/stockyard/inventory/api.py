@@ -53,6 +53,8 @@ def create_warehouse(cmd: warehouses.CreateWarehouse, engine: EngineDep, actor: 
 
 @router.get("/warehouses/{warehouse_id}/locations")
 def list_locations(warehouse_id: int, engine: EngineDep, actor: ApiActor) -> list[dict[str, Any]]:
+    if read(engine, actor, queries.get_warehouse, warehouse_id) is None:
+        raise NotFound(f"unknown warehouse {warehouse_id}", field="warehouse_id")
     tree = read(engine, actor, queries.location_tree, warehouse_id)
     return [{"id": n["location"].id, "path": n["location"].path, "parent_id": n["location"].parent_id,
              "kind": n["location"].kind, "type": n["location"].type, "depth": n["depth"], "on_hand": n["on_hand"]}

@@ -25,7 +25,7 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.files import FileStore
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork, perform
-from stockyard.identity.domain import RETURNS_REFUND
+from stockyard.identity.domain import RETURNS_MANAGE, RETURNS_REFUND
 from stockyard.inventory.domain import Status as StockStatus
 from stockyard.inventory.domain import WholeNumber
 from stockyard.inventory.movements import ChangeStockStatus, WriteOffStock, change_stock_status, write_off_stock
@@ -50,8 +50,6 @@ from stockyard.returns.models import ReturnAuthorization, ReturnEvent, ReturnLin
 from stockyard.sales.models import Order, OrderLine
 from stockyard.sales.orders import log_event
 from stockyard.sales.staff_orders import CreateExchangeOrder, ExchangeLine, create_exchange_order, record_returned
-
-RETURNS_MANAGE = "returns.manage"
 
 _returns = ReturnAuthorization.__table__
 _rlines = ReturnLine.__table__

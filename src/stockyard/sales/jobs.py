@@ -30,3 +30,24 @@ def allocate_backorders_everywhere(engine: Engine) -> int:
         actor = system_actor(tenant_id, "backorder job")
         moved += perform(engine, actor, allocate_backorders, BATCH)
     return moved
+
+
+def confirm_paid_orders_everywhere(engine: Engine) -> int:
+    """Orders still waiting for their payment whose payment went through meanwhile (a confirmation webhook, a
+    customer who closed the tab after confirming) move on to paid and are allocated. Returns how many."""
+    from stockyard.billing.models import Payment
+    from stockyard.sales.orders import confirm_payment
+
+    o, p = Order.__table__, Payment.__table__
+    with UnitOfWork(engine, readonly=True) as uow:
+        rows = list(uow.conn.execute(
+            select(o.c.tenant_id, o.c.id).join(p, p.c.order_id == o.c.id)
+            .where(o.c.status == Status.AWAITING_PAYMENT.value,
+                   p.c.state.in_(("authorized", "captured", "partially_captured")))
+            .order_by(o.c.id).limit(BATCH)))
+    moved = 0
+    for row in rows:
+        actor = system_actor(row.tenant_id, "payment confirmation job")
+        if perform(engine, actor, confirm_payment, row.id) != Status.AWAITING_PAYMENT.value:
+            moved += 1
+    return moved

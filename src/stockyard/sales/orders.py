@@ -108,10 +108,12 @@ def confirm_payment(uow: UnitOfWork, order_id: int) -> str:
     order = load_order(uow, order_id)
     if order.status not in (Status.PLACED.value, Status.AWAITING_PAYMENT.value):
         return order.status
-    summary = next((p for p in reversed(billing.payment_summary(uow, order_id)) if p.live), None)
-    if summary is None or summary.state not in ("authorized", "captured", "partially_captured"):
+    # The storefront calls this when the customer returns from confirming a payment: it reads the payment's state
+    # without orders.view, and only ever moves the order on when the money is there.
+    state, _ = billing.order_payment_state(uow, order_id)
+    if state not in ("authorized", "captured", "partially_captured"):
         return order.status
-    _move(uow, order, "pay", Status.PAID.value, f"payment {summary.state}")
+    _move(uow, order, "pay", Status.PAID.value, f"payment {state}")
     already = uow.conn.execute(select(_alloc.c.id).where(_alloc.c.order_id == order_id).limit(1)).first()
     if already is not None:  # a manual-payment order was allocated when placed
         total, allocated = _progress(uow, order_id)
@@ -260,7 +262,7 @@ def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None) 
             destination=order.shipping_address,
             lines=[ShipmentLineIn(order_line_id=i.order_line_id, sku_id=i.sku_id, quantity=i.quantity,
                                   reservation_id=i.reservation_id) for i in items]))
-        shipment_ids.append(shipment)
+        shipment_ids.append(shipment_id)
         for i in items:
             uow.conn.execute(update(_lines).where(_lines.c.id == i.order_line_id)
                              .values(shipped=_lines.c.shipped + i.quantity))

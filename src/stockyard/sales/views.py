@@ -18,13 +18,22 @@ FIELDS = (
                                                                   for k in CHANNEL_KINDS]),
     FormField("currency", "Default currency", required=True, placeholder="EUR"),
     FormField("prices_include_tax", "Prices are entered including tax", "checkbox"),
+    FormField("tax_rate", "Tax rate", hint="0.19 for 19 %", placeholder="0.19"),
+    FormField("domain", "Storefront host name", hint="shop.example.com; empty: the default shop"),
+    FormField("hold_minutes", "Cart holds last (minutes)", required=True),
+    FormField("allocation_strategy", "Allocate orders by", "select", required=True, options=[
+        ("priority", "warehouse priority"), ("fewest_shipments", "fewest shipments"),
+        ("nearest", "nearest to the customer"), ("cheapest_shipping", "cheapest shipping")]),
+    FormField("allow_split_shipments", "Orders may ship from several warehouses", "checkbox"),
     FormField("active", "Active", "checkbox"),
 )
 
 
 def command(form: Mapping[str, Any]) -> channels.ChannelIn:
-    return channels.ChannelIn(**given(form, "code", "name", "kind", "currency"),
-                              prices_include_tax=checked(form, "prices_include_tax"), active=checked(form, "active"))
+    return channels.ChannelIn(**given(form, "code", "name", "kind", "currency", "tax_rate", "domain", "hold_minutes",
+                                      "allocation_strategy"),
+                              prices_include_tax=checked(form, "prices_include_tax"), active=checked(form, "active"),
+                              allow_split_shipments=checked(form, "allow_split_shipments"))
 
 
 def form_values(channel: Channel) -> dict[str, Any]:
@@ -36,7 +45,8 @@ CHANNELS = Resource(
     new_title="New channel", edit_title="Channel {code}", fields=FIELDS, command=command,
     create=channels.create_channel, update=channels.update_channel, delete=channels.delete_channel,
     load=channels.get_channel, values=form_values, back=("/admin/channels", "Channels"),
-    defaults={"kind": "storefront", "currency": "EUR", "prices_include_tax": "on", "active": "on"},
+    defaults={"kind": "storefront", "currency": "EUR", "prices_include_tax": "on", "active": "on", "tax_rate": "0",
+              "hold_minutes": "15", "allocation_strategy": "priority", "allow_split_shipments": "on"},
     list_query=channels.list_channels, list_template="admin/commerce/channels.html")
 
 router = admin_router("/channels")

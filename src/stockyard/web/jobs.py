@@ -6,8 +6,9 @@ import logging
 
 from sqlalchemy import Engine
 
+from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.inventory.jobs import release_expired_reservations
-from stockyard.sales.jobs import allocate_backorders_everywhere
+from stockyard.sales.jobs import allocate_backorders_everywhere, confirm_paid_orders_everywhere
 
 log = logging.getLogger("stockyard.jobs")
 
@@ -41,4 +42,16 @@ class JobRunner:
                     log.info("allocated stock to %d backordered orders", moved)
             except Exception:
                 log.exception("backorder allocation job failed")
+            try:
+                report = await asyncio.to_thread(deliver_test_gateway_webhooks, self.engine)
+                if report.delivered or report.failed:
+                    log.info("test gateway webhooks: %d delivered, %d failed", report.delivered, report.failed)
+            except Exception:
+                log.exception("test gateway webhook delivery failed")
+            try:
+                confirmed = await asyncio.to_thread(confirm_paid_orders_everywhere, self.engine)
+                if confirmed:
+                    log.info("%d orders moved on after their payment was confirmed", confirmed)
+            except Exception:
+                log.exception("payment confirmation job failed")
             await asyncio.sleep(self.interval)

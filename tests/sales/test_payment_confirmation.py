@@ -1,0 +1,52 @@
+"""A card payment that needs the customer's confirmation: the order waits with its stock held, and moves on to
+paid and allocated once the gateway's signed webhook says the customer confirmed, even if the customer never
+comes back to the shop."""
+
+import pytest
+
+from stockyard.billing.test_gateway import confirm_charge, deliver_test_gateway_webhooks
+from stockyard.core.uow import perform
+from stockyard.sales.jobs import confirm_paid_orders_everywhere
+from stockyard.sales.models import Order
+from stockyard.sales.orders import cancel_order
+from tests.conftest import TenantCtx
+from tests.sales.shop_setup import CONFIRM_CARD, Shop, build_shop
+from tests.sales.test_checkout import atp, cart_with, order_cmd, place
+
+
+@pytest.fixture
+def shop(tenant: TenantCtx) -> Shop:
+    return build_shop(tenant)
+
+
+def _status(shop: Shop, order_id: int) -> str:
+    with shop.ctx.uow() as uow:
+        o = Order.__table__
+        return uow.conn.execute(o.select().with_only_columns(o.c.status).where(o.c.id == order_id)).scalar_one()
+
+
+def test_a_confirmed_payment_moves_the_waiting_order_on_by_itself(shop: Shop) -> None:
+    token = cart_with(shop, SKU_001=2)
+    placed = place(shop, token, order_cmd(shop, token, card=shop.card(CONFIRM_CARD)))
+    assert placed.status == "awaiting_payment" and placed.action_url
+    reference = placed.action_url.rstrip("/").rsplit("/", 1)[-1]
+    engine = shop.ctx.engine
+    assert confirm_paid_orders_everywhere(engine) == 0  # nothing confirmed yet: the order keeps waiting
+    assert _status(shop, placed.order_id) == "awaiting_payment"
+    confirm_charge(engine, reference, approve=True)
+    assert deliver_test_gateway_webhooks(engine).delivered >= 1
+    assert confirm_paid_orders_everywhere(engine) >= 1
+    assert _status(shop, placed.order_id) == "allocated"
+    assert atp(shop, "SKU-001") == 3  # the units stayed held throughout, now as the order's allocation
+
+
+def test_a_cancelled_confirmation_leaves_the_order_waiting(shop: Shop) -> None:
+    token = cart_with(shop, SKU_001=1)
+    placed = place(shop, token, order_cmd(shop, token, card=shop.card(CONFIRM_CARD)))
+    reference = placed.action_url.rstrip("/").rsplit("/", 1)[-1]
+    confirm_charge(shop.ctx.engine, reference, approve=False)
+    deliver_test_gateway_webhooks(shop.ctx.engine)
+    confirm_paid_orders_everywhere(shop.ctx.engine)
+    assert _status(shop, placed.order_id) == "awaiting_payment"
+    perform(shop.ctx.engine, shop.ctx.actor, cancel_order, placed.order_id, "payment not confirmed")
+    assert atp(shop, "SKU-001") == 5
