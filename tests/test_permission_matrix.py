@@ -81,6 +81,8 @@ SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
     api("create warehouse", f"{INV}/warehouses", {INVENTORY_CONFIGURE}, {"code": "EAST", "name": "East"}),
+    api("update warehouse", f"{INV}/warehouses/{{warehouse}}", {INVENTORY_CONFIGURE},
+        {"name": "Main hall", "country": "DE", "postcode": "20095", "handling_days": 2}, method="PUT"),
     api("create location", f"{INV}/locations", {INVENTORY_CONFIGURE},
         {"warehouse": "MAIN", "parent": "MAIN/A", "code": "09", "kind": "bin", "type": "storage"}),
     api("receive stock", f"{INV}/receipts", {INVENTORY_RECEIVE}, SKU1_AT_A01),
@@ -109,6 +111,10 @@ ACTIONS: list[Action] = [
         {"sku": "SKU-001", "warehouse": "MAIN", "minimum": 5}, method="PUT"),
     # ---- back-office forms ----
     form("receive (form)", "/erp/receive", {INVENTORY_RECEIVE}, SKU1_AT_A01),
+    form("create warehouse (form)", "/erp/warehouses/new", {INVENTORY_CONFIGURE},
+         {"code": "EAST", "name": "East", "country": "AT", "handling_days": "2"}),
+    form("edit warehouse (form)", "/erp/warehouses/{warehouse}/edit", {INVENTORY_CONFIGURE},
+         {"name": "Main hall", "country": "DE", "postcode": "20095", "handling_days": "2"}),
     form("move (form)", "/erp/move", {INVENTORY_MOVE},
          {"sku": "SKU-001", "from_location": "MAIN/A/01", "to_location": "MAIN/A/02", "quantity": 1}),
     form("write off (form)", "/erp/write-off", {INVENTORY_ADJUST}, {**SKU1_AT_A01, "reason": "lost"}),
@@ -178,6 +184,7 @@ class Scene:
     inactive_user: int
     role: int
     uid: str
+    warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
 
 
 def build_scene(ctx: TenantCtx) -> Scene:

@@ -325,3 +325,15 @@ def test_order_again_skips_what_is_no_longer_available(shop: Shop, buyer: Callab
     assert "Added to your cart: 1 × SKU-001" in again.text
     assert "Not added, not available now: SKU-002 (SKU-002 is no longer available)" in unescape(again.text)
     assert 'data-sku="SKU-001"' in again.text and 'data-sku="SKU-002"' not in again.text
+
+
+def test_signing_in_as_a_customer_gets_a_new_session_id(shop: Shop, buyer: Callable[[], Buyer]) -> None:
+    b = buyer()
+    assert register(b, "fixation@example.com").status_code == 303
+    b.post("/my/logout", {})
+    b.csrf()  # a session exists before signing in (a planted id would be this one)
+    before = b.client.cookies.get("stockyard_session")
+    signed_in = b.post("/my/login", {"email": "fixation@example.com", "password": PASSWORD})
+    assert signed_in.status_code == 303
+    after = b.client.cookies.get("stockyard_session")
+    assert before and after and after != before

@@ -264,6 +264,7 @@ def _sku_page(request: Request, engine: Engine, actor: Actor, sku_id: int, form:
     sku = found["sku"]
     defaults: dict[str, Any] = {name: getattr(sku, name) for name in SKU_FIELDS}
     defaults["active"] = "on" if sku.active else ""
+    defaults["backorderable"] = "on" if sku.backorderable else ""
     defaults |= {f"attr.{a['attribute'].id}": a["value"] for a in found["attributes"]}
     if found["replacement"]:
         defaults |= {"replaced_by": found["replacement"]["code"],
@@ -281,7 +282,8 @@ def sku_detail(sku_id: int, request: Request, engine: EngineDep, actor: PageActo
 @router.post("/skus/{sku_id}")
 async def sku_update(sku_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
     return await _sku_action(request, engine, actor, sku_id, {name: name for name in SKU_FIELDS}, editing.update_sku,
-                             lambda f: editing.UpdateSku(**given(f, *SKU_FIELDS), active=bool(f.get("active"))),
+                             lambda f: editing.UpdateSku(**given(f, *SKU_FIELDS), active=bool(f.get("active")),
+                                                         backorderable=bool(f.get("backorderable"))),
                              message="SKU saved")
 
 

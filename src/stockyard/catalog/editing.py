@@ -16,7 +16,7 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import CATALOG_EDIT
 
 PRODUCT_FIELDS = ("name", "description", "part_number", "brand_id", "category_id")
-SKU_FIELDS = ("name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking", "active")
+SKU_FIELDS = ("name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking", "active", "backorderable")
 
 
 class UpdateProduct(BaseModel):
@@ -40,6 +40,7 @@ class UpdateSku(BaseModel):
     height_mm: int = Field(default=0, ge=0, le=2_147_483_647)
     tracking: Literal["none", "lot", "serial"] = "none"
     active: bool = True
+    backorderable: bool = Field(default=False, description="may be sold beyond the stock on hand")
 
 
 def _snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:

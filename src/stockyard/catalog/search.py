@@ -5,8 +5,9 @@ The index is one row per SKU, kept current by triggers (migration 0011):
   set"), or the whole query, without separators, must prefix a code ("brmp850" finds BRM-P85020). Ranked by
   BM25 with codes weighted above names above descriptions.
 - PostgreSQL: `sku_search` with a weighted tsvector (english stemming, prefix terms) plus pg_trgm: a code
-  containing the query (GIN trigram index, "P8502" finds BRM-P85020) and typo-tolerant word similarity on
-  names and codes ("brmbo" finds Brembo). Ranked by ts_rank plus the similarity.
+  containing the query (GIN trigram index, "P8502" finds BRM-P85020), ranked by ts_rank. Only when that finds
+  nothing (within the filters), typo-tolerant word similarity on names and codes ("brmbo" finds Brembo), ranked
+  by the similarity; words shorter than MIN_TYPO_WORD take no part in it.
 On both, an exact hit on a SKU code, a barcode or a part number (ignoring case and separators) ranks first.
 """
 
@@ -115,34 +116,66 @@ def sqlite_matches(tenant_id: int, q: str) -> Matches:
     return Matches(("sqlite",), _sqlite_build, {"fts": fts, "q_raw": q.strip(), "q_compact": compact.upper()})
 
 
-def _postgres_build(words: int, infix: bool) -> Select[Any]:
+MIN_TYPO_WORD = 3  # shorter words are not matched by trigram similarity (too many near misses, slow)
+
+
+def _postgres_build(infix: bool) -> Select[Any]:
+    """The normal search: every word as a prefix of a word of the document, or the query inside a code."""
     tsquery = func.to_tsquery("english", bindparam("tsquery", type_=String))
-    # Typo tolerance: every word close to a word of the names (trigram word similarity, GIN-indexed), or the
-    # whole query close to a code.
-    found = [_PG.c.document.op("@@")(tsquery),
-             and_(*(bindparam(f"word_{i}", type_=String).op("<%")(_PG.c.names) for i in range(words))),
-             COMPACT.op("<%")(_PG.c.codes)]
+    found = [_PG.c.document.op("@@")(tsquery)]
     if infix:
         found.append(_PG.c.codes.like(bindparam("code_like", type_=String)))
-    similar = func.greatest(func.word_similarity(bindparam("q_words", type_=String), _PG.c.names),
-                            func.word_similarity(COMPACT, _PG.c.codes))
-    score = func.ts_rank(_PG.c.document, tsquery, type_=Float) + similar
+    score = func.ts_rank(_PG.c.document, tsquery, type_=Float)
     return (select(_PG.c.sku_id.label("sku_id"), score.label("score"), _exact(_PG.c.sku_id).label("exact"))
             .where(_PG.c.tenant_id == TENANT, or_(*found)))
 
 
+def _postgres_typo_build(words: int, short: bool, codes: bool) -> Select[Any]:
+    """Typo tolerance, the fallback when the normal search finds nothing: every long enough word close to a word
+    of the names (trigram word similarity, GIN-indexed) and every shorter word as a word prefix, or the whole
+    query close to a code."""
+    found = []
+    if words:
+        close = [bindparam(f"word_{i}", type_=String).op("<%")(_PG.c.names) for i in range(words)]
+        if short:
+            close.append(_PG.c.document.op("@@")(func.to_tsquery("simple", bindparam("short", type_=String))))
+        found.append(and_(*close))
+    if codes:
+        found.append(COMPACT.op("<%")(_PG.c.codes))
+    similar = func.greatest(func.word_similarity(bindparam("q_words", type_=String), _PG.c.names),
+                            func.word_similarity(COMPACT, _PG.c.codes))
+    return (select(_PG.c.sku_id.label("sku_id"), similar.label("score"), _exact(_PG.c.sku_id).label("exact"))
+            .where(_PG.c.tenant_id == TENANT, or_(*found)))
+
+
 def postgres_matches(q: str) -> Matches:
-    """Run after `set_config('pg_trgm.word_similarity_threshold', ...)` (search_products does). Words are letters
-    and digits only, so the tsquery text is well formed."""
+    """The normal search. Words are letters and digits only, so the tsquery text is well formed."""
     words = terms(q)
     compact = "".join(words).upper()
     infix = len(compact) >= 3
-    params: dict[str, Any] = {"tsquery": " & ".join(f"{w}:*" for w in words), "q_words": " ".join(words),
-                              "q_raw": q.strip(), "q_compact": compact}
-    params |= {f"word_{i}": w for i, w in enumerate(words)}
+    params: dict[str, Any] = {"tsquery": " & ".join(f"{w}:*" for w in words), "q_raw": q.strip(),
+                              "q_compact": compact}
     if infix:
         params["code_like"] = f"%{compact}%"
-    return Matches(("postgresql", len(words), infix), lambda: _postgres_build(len(words), infix), params)
+    return Matches(("postgresql", infix), lambda: _postgres_build(infix), params)
+
+
+def postgres_typo_matches(q: str) -> Matches | None:
+    """The typo-tolerant search, or None when the query has no word long enough for it. Run after
+    `set_config('pg_trgm.word_similarity_threshold', ...)` (search_products does)."""
+    words = [w for w in terms(q) if len(w) >= MIN_TYPO_WORD]
+    short = [w for w in terms(q) if len(w) < MIN_TYPO_WORD]
+    compact = "".join(terms(q)).upper()
+    codes = len(compact) >= MIN_TYPO_WORD
+    if not words and not codes:
+        return None
+    params: dict[str, Any] = {"q_words": " ".join(words) or compact.lower(), "q_raw": q.strip(),
+                              "q_compact": compact}
+    params |= {f"word_{i}": w for i, w in enumerate(words)}
+    if words and short:
+        params["short"] = " & ".join(f"{w}:*" for w in short)
+    shape = ("postgresql-typo", len(words), bool(words and short), codes)
+    return Matches(shape, lambda: _postgres_typo_build(len(words), bool(words and short), codes), params)
 
 
 @requires(CATALOG_VIEW)
@@ -153,9 +186,13 @@ def search_products(uow: UnitOfWork, query: SearchQuery) -> SearchResult:
     if not terms(query.q):
         return listing(uow, Browse(query.shop, query.filters, "name" if query.sort == "relevance" else query.sort,
                                    query.page, query.per_page, query.low_stock))
-    if uow.conn.dialect.name == "postgresql":
-        uow.conn.execute(_TYPO_THRESHOLD)
-        matches = postgres_matches(query.q)
-    else:
-        matches = sqlite_matches(uow.tenant_id, query.q)
-    return listing(uow, browse, matches)
+    if uow.conn.dialect.name != "postgresql":
+        return listing(uow, browse, sqlite_matches(uow.tenant_id, query.q))
+    found = listing(uow, browse, postgres_matches(query.q))
+    if found.total:
+        return found
+    typo = postgres_typo_matches(query.q)  # nothing found: perhaps a typo
+    if typo is None:
+        return found
+    uow.conn.execute(_TYPO_THRESHOLD)
+    return listing(uow, browse, typo)

@@ -71,8 +71,9 @@ ROLES: dict[str, frozenset[str]] = {
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
        ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP},
-    # Shipping consumes the order's reservation, so an operator who ships needs inventory.reserve too.
-    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, INVENTORY_RESERVE},
+    # Shipping consumes the order's reservation (inventory.reserve), so it stays with managers until picking and
+    # packing come with the warehouse-execution work.
+    "warehouse_operator": _OPERATOR,
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
                         ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,

@@ -39,16 +39,28 @@ class ConsumeIn(BaseModel):
     document_id: str = ""
 
 
+def _warehouse(w: Any) -> dict[str, Any]:
+    return {"id": w.id, "code": w.code, "name": w.name, "address": w.address, "country": w.country,
+            "postcode": w.postcode, "priority": w.priority, "handling_days": w.handling_days, "active": w.active}
+
+
 @router.get("/warehouses")
 def list_warehouses(engine: EngineDep, actor: ApiActor) -> list[dict[str, Any]]:
-    rows = read(engine, actor, queries.list_warehouses)
-    return [{"id": w.id, "code": w.code, "name": w.name, "address": w.address, "priority": w.priority}
-            for w in rows]
+    return [_warehouse(w) for w in read(engine, actor, queries.list_warehouses)]
 
 
 @router.post("/warehouses", status_code=status.HTTP_201_CREATED)
 def create_warehouse(cmd: warehouses.CreateWarehouse, engine: EngineDep, actor: ApiActor) -> Created:
     return Created(id=perform(engine, actor, warehouses.create_warehouse, cmd))
+
+
+@router.put("/warehouses/{warehouse}")
+def update_warehouse(warehouse: str, cmd: warehouses.UpdateWarehouse, engine: EngineDep,
+                     actor: ApiActor) -> dict[str, Any]:
+    """Replaces the warehouse's changeable fields; `warehouse` is its id (digits) or its code."""
+    ref: int | str = int(warehouse) if warehouse.isdigit() else warehouse
+    warehouse_id = perform(engine, actor, warehouses.update_warehouse, ref, cmd)
+    return _warehouse(read(engine, actor, queries.get_warehouse, warehouse_id))
 
 
 @router.get("/warehouses/{warehouse_id}/locations")

@@ -21,6 +21,7 @@ from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.inventory import counts, movements, queries, reservations, transfers
+from stockyard.inventory import warehouses as warehouse_setup
 from stockyard.inventory.domain import WRITE_OFF_REASONS, Reason, Status
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, page, page_route, run, see_other
@@ -49,7 +50,72 @@ def dashboard(request: Request, engine: EngineDep, actor: PageActor) -> Response
 @router.get("/warehouses", response_class=HTMLResponse)
 def warehouses(request: Request, engine: EngineDep, actor: PageActor) -> Response:
     return page(request, actor, "erp/warehouses.html", section="warehouses",
-                rows=read(engine, actor, queries.inventory_value))
+                rows=read(engine, actor, queries.inventory_value),
+                details={w.id: w for w in read(engine, actor, queries.list_warehouses)})
+
+
+# ---- warehouse setup: create and edit (inventory.configure) ------------------------------------------------------
+
+WAREHOUSE_FIELDS = ("name", "address", "country", "postcode", "priority", "handling_days")
+
+
+def warehouse_form(request: Request, actor: Actor, form: Mapping[str, Any], errors: dict[str, str] | None = None,
+                   status_code: int = 200, warehouse: Any = None) -> HTMLResponse:
+    return page(request, actor, "erp/warehouse_form.html", status_code, section="warehouses", form=dict(form),
+                errors=errors or {}, warehouse=warehouse)
+
+
+def _warehouse_ref(value: str) -> int | str:
+    """A warehouse in a URL: its id (digits) or its code."""
+    return int(value) if value.isdigit() else value
+
+
+@router.get("/warehouses/new", response_class=HTMLResponse)
+def warehouse_new(request: Request, actor: PageActor) -> Response:
+    return warehouse_form(request, actor, {"priority": 100, "handling_days": 1})
+
+
+@router.post("/warehouses/new")
+async def warehouse_create(request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    form = await check_csrf(request)
+    try:
+        cmd = warehouse_setup.CreateWarehouse(**given(form, "code", *WAREHOUSE_FIELDS))
+        warehouse_id = await run(perform, engine, actor, warehouse_setup.create_warehouse, cmd)
+    except INPUT_ERRORS as error:
+        errors, status = field_errors(error, {"code", *WAREHOUSE_FIELDS})
+        return warehouse_form(request, actor, form, errors, status)
+    flash(request, f"Warehouse {cmd.code.upper()} created")
+    return see_other(f"/erp/warehouses/{warehouse_id}")
+
+
+def _load_warehouse(engine: Engine, actor: Actor, ref: str) -> Any:
+    key = _warehouse_ref(ref)
+    found = next((w for w in read(engine, actor, queries.list_warehouses)
+                  if (w.id == key if isinstance(key, int) else w.code == key.strip().upper())), None)
+    if found is None:
+        raise NotFound(f"unknown warehouse {ref}", field="warehouse_id")
+    return found
+
+
+@router.get("/warehouses/{warehouse}/edit", response_class=HTMLResponse)
+def warehouse_edit(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    found = _load_warehouse(engine, actor, warehouse)
+    return warehouse_form(request, actor, {name: getattr(found, name) for name in WAREHOUSE_FIELDS},
+                          warehouse=found)
+
+
+@router.post("/warehouses/{warehouse}/edit")
+async def warehouse_update(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    form = await check_csrf(request)
+    found = await run(_load_warehouse, engine, actor, warehouse)
+    try:
+        cmd = warehouse_setup.UpdateWarehouse(**given(form, *WAREHOUSE_FIELDS))
+        await run(perform, engine, actor, warehouse_setup.update_warehouse, found.id, cmd)
+    except INPUT_ERRORS as error:
+        errors, status = field_errors(error, set(WAREHOUSE_FIELDS))
+        return warehouse_form(request, actor, form, errors, status, warehouse=found)
+    flash(request, f"Warehouse {found.code} saved")
+    return see_other(f"/erp/warehouses/{found.id}")
 
 
 @router.get("/warehouses/{warehouse_id}", response_class=HTMLResponse)

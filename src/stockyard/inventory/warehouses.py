@@ -1,9 +1,12 @@
 """Warehouses and their location trees (zone → aisle → bin)."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.iso_codes import check_country
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_CONFIGURE
@@ -14,13 +17,38 @@ from stockyard.inventory.refs import ensure_virtual_locations, resolve_warehouse
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
-class CreateWarehouse(BaseModel):
+class WarehouseDetails(BaseModel):
+    """What can be changed about a warehouse after it was created (its code cannot)."""
+
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(min_length=1, max_length=16, pattern=_CODE)
     name: str = Field(min_length=1, max_length=200)
-    address: str = ""
-    priority: int = Field(default=100, ge=0)
+    address: str = Field(default="", max_length=2000)
+    country: str = Field(default="", max_length=8, description="ISO 3166-1 alpha-2 code parcels leave from; may be "
+                                                              "empty. Used by the nearest-warehouse allocation")
+    postcode: str = Field(default="", max_length=20)
+    priority: int = Field(default=100, ge=0, le=2_147_483_647)
+    handling_days: int = Field(default=1, ge=0, le=365,
+                               description="working days before a parcel leaves; part of the delivery promise")
+
+
+class CreateWarehouse(WarehouseDetails):
+    code: str = Field(min_length=1, max_length=16, pattern=_CODE)
+
+
+class UpdateWarehouse(WarehouseDetails):
+    """Replaces every changeable field: what is left out gets its default."""
+
+
+DETAIL_FIELDS = ("name", "address", "country", "postcode", "priority", "handling_days")
+AUDITED_FIELDS = ("code", *DETAIL_FIELDS)
+
+
+def _details(cmd: WarehouseDetails) -> dict[str, Any]:
+    """The command's fields, cleaned: the country as its upper-case ISO code (or empty), text trimmed."""
+    return {"name": cmd.name.strip(), "address": cmd.address.strip(),
+            "country": check_country(cmd.country) if cmd.country.strip() else "",
+            "postcode": cmd.postcode.strip().upper(), "priority": cmd.priority, "handling_days": cmd.handling_days}
 
 
 class CreateLocation(BaseModel):
@@ -37,13 +65,16 @@ class CreateLocation(BaseModel):
 def create_warehouse(uow: UnitOfWork, cmd: CreateWarehouse) -> int:
     uow.require(INVENTORY_CONFIGURE)
     code = cmd.code.upper()
+    details = _details(cmd)
+    if not details["name"]:
+        raise ValidationFailed("a name is required", field="name")
     if uow.conn.execute(
         select(Warehouse.id).where(Warehouse.tenant_id == uow.tenant_id, Warehouse.code == code)
     ).first():
         raise Conflict(f"warehouse {code} exists", field="code")
     warehouse_id = uow.conn.execute(
         insert(Warehouse)
-        .values(tenant_id=uow.tenant_id, code=code, name=cmd.name, address=cmd.address, priority=cmd.priority)
+        .values(tenant_id=uow.tenant_id, code=code, **details)
         .returning(Warehouse.id)
     ).scalar_one()
     ensure_virtual_locations(uow)
@@ -59,7 +90,29 @@ def create_warehouse(uow: UnitOfWork, cmd: CreateWarehouse) -> int:
             type="virtual",
         )
     )
-    add_event(uow, "warehouse.created.v1", {"warehouse_id": warehouse_id, "code": code})
+    add_event(uow, "warehouse.created.v1", {"warehouse_id": warehouse_id, "code": code, **details})
+    return warehouse_id
+
+
+def update_warehouse(uow: UnitOfWork, ref: int | str, cmd: UpdateWarehouse) -> int:
+    """Changes a warehouse's name, address, origin (country, postcode), priority and handling days."""
+    uow.require(INVENTORY_CONFIGURE)
+    warehouse_id = resolve_warehouse(uow, ref, "warehouse_id")
+    details = _details(cmd)
+    if not details["name"]:
+        raise ValidationFailed("a name is required", field="name")
+    t = Warehouse.__table__
+    columns = [t.c[name] for name in AUDITED_FIELDS]
+    row = uow.conn.execute(select(*columns).where(t.c.tenant_id == uow.tenant_id, t.c.id == warehouse_id)
+                           .with_for_update()).one()
+    before = dict(row._mapping)
+    after = {**before, **details}
+    if after == before:
+        return warehouse_id
+    uow.conn.execute(update(t).where(t.c.tenant_id == uow.tenant_id, t.c.id == warehouse_id)
+                     .values(**details))
+    add_event(uow, "warehouse.updated.v1", {"warehouse_id": warehouse_id, "code": before["code"],
+                                            "before": before, "after": after})
     return warehouse_id
 
 

@@ -24,6 +24,9 @@ def current_session_hash(connection: HTTPConnection) -> str | None:
     return connection.scope.get(SESSION_HASH_SCOPE_KEY)
 
 
+CUSTOMER_KEY = "customer_id"  # the storefront's signed-in customer (web/storefront/account_views.py)
+
+
 class ServerSessionMiddleware:
     def __init__(self, app: ASGIApp, store: SessionStore, *, cookie_name: str = "stockyard_session",
                  secure: bool = False, skip_prefixes: tuple[str, ...] = ("/static/",)) -> None:
@@ -61,7 +64,8 @@ class ServerSessionMiddleware:
         if not data:
             self.store.delete(stored.id_hash)
             return self._cookie("", expire=True)
-        if data.get(USER_KEY) != stored.data.get(USER_KEY):
+        # Signing in or out (staff or shop customer) gets a new session id, so a planted id is worth nothing.
+        if any(data.get(key) != stored.data.get(key) for key in (USER_KEY, CUSTOMER_KEY)):
             self.store.delete(stored.id_hash)
             return self._cookie(self.store.create(data)[0])
         if data != stored.data:
