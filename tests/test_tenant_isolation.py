@@ -232,6 +232,12 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "warehouse_id": lambda d: d.warehouse,
     "order": lambda d: d.order_number,
 }
+# Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
+# them): they are tried with B's objects like declared ones.
+QUERY_STRING_PARAMS: dict[str, tuple[str, ...]] = {
+    "/admin/orders": ("channel_id", "warehouse_id"),
+    "/admin/users": ("role",),
+}
 # Query parameters that name no object (search text, paging, filters by state); a value for the required ones.
 PLAIN_QUERY: dict[str, str | None] = {
     name: None for name in (
@@ -463,6 +469,7 @@ def get_routes(app: FastAPI) -> list[Route]:
         params = tuple(re.findall(r"\{(\w+)(?::\w+)?\}", path))
         dependant = getattr(route, "dependant", None)
         query = tuple(_query_params(dependant)) if dependant else ()
+        query += tuple((name, False) for name in QUERY_STRING_PARAMS.get(path, ()))
         found[path] = Route(path, params, query)
     return list(found.values())
 
@@ -606,3 +613,29 @@ def test_the_markers_are_where_the_walk_looks(walk: Walk) -> None:
         response = walk.page.get(url, headers=headers)
         assert response.status_code == 200 and leaks(response, b), url
         assert not leaks(walk.get(url.replace(b.sku_code, walk.a.sku_code)), b), url
+
+
+def test_a_customer_signed_in_to_bs_shop_is_a_stranger_in_as_shop(walk: Walk) -> None:
+    """A session of B's customer, replayed on A's shop (cookies shared across shop domains, or a stolen cookie),
+    signs nobody in there: the /my pages ask for a sign-in and show nothing of B."""
+    a, b = walk.a, walk.b
+    with TestClient(walk.app, base_url=f"http://{b.shop_host}") as in_b:
+        token = CSRF.search(in_b.get("/my/login").text)[1]
+        signed = in_b.post("/my/login", data={"email": b.customer_email, "password": PASSWORD, "csrf_token": token},
+                           follow_redirects=False)
+        assert signed.status_code == 303, signed.text[:500]
+        assert leaks(in_b.get(f"/my/orders/{b.order_number}"), b)  # B's customer sees their order in B's shop
+        session = in_b.cookies.get("stockyard_session")
+    with TestClient(walk.app, base_url=f"http://{b.shop_host}", cookies={"stockyard_session": session}) as again:
+        assert leaks(again.get(f"/my/orders/{b.order_number}"), b)  # the cookie alone carries the sign-in
+    with TestClient(walk.app, base_url=f"http://{a.shop_host}", cookies={"stockyard_session": session}) as in_a:
+        for url in ("/my/orders", f"/my/orders/{b.order_number}", f"/my/orders/{b.order_number}/return",
+                    "/my/addresses", f"/my/addresses/{b.address}/edit", "/my/returns", f"/my/returns/{b.return_number}",
+                    f"/my/returns/{b.return_number}/photos/{b.return_photo}", f"/orders/{b.order_number}/thanks",
+                    f"/orders/{b.order_number}/receipt.pdf", "/cart", "/"):
+            response = in_a.get(url, follow_redirects=False)
+            assert not leaks(response, b, (b.order_number, b.return_number)), url
+            if url.startswith("/my/"):
+                assert response.status_code == 303 and response.headers["location"].startswith("/my/login"), url
+            elif url.startswith("/orders/"):
+                assert response.status_code == 404, url

@@ -71,9 +71,9 @@ ROLES: dict[str, frozenset[str]] = {
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
        ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP},
-    # Shipping consumes the order's reservation (inventory.reserve), so it stays with managers until picking and
-    # packing come with the warehouse-execution work.
-    "warehouse_operator": _OPERATOR,
+    # Operators print and reprint labels; shipping an order also consumes its reservation (inventory.reserve),
+    # which stays with managers until picking and packing come with the warehouse-execution work.
+    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
                         ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,

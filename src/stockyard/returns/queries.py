@@ -189,17 +189,21 @@ def photo_file(uow: UnitOfWork, photo_id: int, size: str = "small") -> tuple[str
     return _photo(uow, photo_id, size, None)
 
 
-def customer_photo_file(uow: UnitOfWork, customer_id: int, photo_id: int, size: str = "small") -> tuple[str, str]:
-    """The same for the customer who sent it."""
-    return _photo(uow, photo_id, size, customer_id)
+def customer_photo_file(uow: UnitOfWork, customer_id: int, photo_id: int, size: str = "small",
+                        number: str | None = None) -> tuple[str, str]:
+    """The same for the customer who sent it, on the return it belongs to."""
+    return _photo(uow, photo_id, size, customer_id, number)
 
 
-def _photo(uow: UnitOfWork, photo_id: int, size: str, customer_id: int | None) -> tuple[str, str]:
+def _photo(uow: UnitOfWork, photo_id: int, size: str, customer_id: int | None,
+           number: str | None = None) -> tuple[str, str]:
     stmt = (select(_photos.c.original_key, _photos.c.small_key, _photos.c.content_type)
             .join(_returns, _returns.c.id == _photos.c.return_id)
             .where(_photos.c.tenant_id == uow.tenant_id, _photos.c.id == photo_id))
     if customer_id is not None:
         stmt = stmt.where(_returns.c.customer_id == customer_id)
+    if number is not None:
+        stmt = stmt.where(_returns.c.number == number)
     row = uow.conn.execute(stmt).first()
     if row is None:
         raise NotFound("unknown photo", field="photo")

@@ -129,5 +129,5 @@ def my_photo(number: str, photo_id: int, request: Request) -> Response:
     if isinstance(who, RedirectResponse):
         return who
     h, me = who
-    key, content_type = read(h.engine, h.actor, queries.customer_photo_file, me, photo_id)
+    key, content_type = read(h.engine, h.actor, queries.customer_photo_file, me, photo_id, "small", number)
     return serve_photo(request, key, content_type)

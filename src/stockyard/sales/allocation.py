@@ -18,7 +18,14 @@ from stockyard.fulfilment.models import ShippingZone
 from stockyard.inventory.domain import Status as StockStatus
 from stockyard.inventory.models import Reservation, ReservationLine, StockLevel, Warehouse
 from stockyard.inventory.reservations import ReserveStock, release_reservation, reserve_stock
-from stockyard.sales.domain import AllocationPlan, Need, WarehouseOption, plan_allocation, status_after_allocation
+from stockyard.sales.domain import (
+    STRATEGY_NAMES,
+    AllocationPlan,
+    Need,
+    WarehouseOption,
+    plan_allocation,
+    status_after_allocation,
+)
 from stockyard.sales.models import OrderAllocation, OrderLine
 
 _levels = StockLevel.__table__
@@ -40,6 +47,10 @@ _HELD_BY_WAREHOUSE = (
     .join(_levels, _levels.c.id == _res_lines.c.level_id)
     .where(_res_lines.c.reservation_id.in_(bindparam("ids", expanding=True)))
     .group_by(_res_lines.c.reservation_id, _levels.c.warehouse_id)
+)
+_LINE_PROGRESS = (
+    update(_order_lines).where(_order_lines.c.id == bindparam("b_id"))
+    .values(allocated=_order_lines.c.allocated + bindparam("b_allocated"), backordered=bindparam("b_backordered"))
 )
 _WAREHOUSES = select(_warehouses.c.id, _warehouses.c.priority, _warehouses.c.country, _warehouses.c.postcode).where(
     _warehouses.c.tenant_id == bindparam("tenant_id"), _warehouses.c.active.is_(True))
@@ -83,15 +94,24 @@ def _distances(uow: UnitOfWork, destination: dict[str, str] | None, warehouses: 
 
 def allocate_lines(uow: UnitOfWork, order_id: int, order_number: str, lines: list[LineToAllocate], *,
                    strategy: str, allow_split: bool, destination: dict[str, str] | None,
-                   ordered_total: int) -> AllocationResult:
+                   ordered_total: int, allocated_before: int | None = None) -> AllocationResult:
     """Allocate `lines` of one order; returns the order's status after allocation. The caller checked the
-    permission and the state transition."""
+    permission and the state transition. `allocated_before`: units of the order allocated earlier, when the caller
+    knows (0 for a new order), which saves reading it back."""
     sku_ids = sorted({line.sku_id for line in lines})
     holds = [line.hold_id for line in lines if line.hold_id is not None]
     held: dict[int, dict[int, int]] = defaultdict(dict)  # reservation → warehouse → units
     if holds:
         for r in uow.conn.execute(_HELD_BY_WAREHOUSE, {"ids": holds}):
             held[r.reservation_id][r.warehouse_id] = int(r.quantity)
+    whole = _one_warehouse_holds(lines, held) if strategy in ("priority", "fewest_shipments") else None
+    if whole is not None:
+        # The cart's holds were placed by the same preference (warehouse priority, the whole order from one
+        # warehouse) and already serve the whole order from one warehouse: they are kept as they are.
+        plan = AllocationPlan(takes={line.line_id: [(whole, line.quantity)] for line in lines},
+                              reason=f"{STRATEGY_NAMES[strategy]}; the cart's holds in warehouse {whole} "
+                                     "serve the whole order")
+        return _finish(uow, order_id, order_number, lines, plan, held, ordered_total, allocated_before)
     free: dict[int, dict[int, int]] = defaultdict(dict)  # warehouse → sku → free units (our holds count as free)
     for r in uow.conn.execute(_FREE_BY_WAREHOUSE, {"tenant_id": uow.tenant_id, "sku_ids": sku_ids}):
         free[r.warehouse_id][r.sku_id] = int(r.free)
@@ -103,16 +123,33 @@ def allocate_lines(uow: UnitOfWork, order_id: int, order_number: str, lines: lis
     options = [WarehouseOption(w.id, w.priority, free.get(w.id, {}), distances.get(w.id, 0)) for w in warehouses]
     plan = plan_allocation(strategy, [Need(line.line_id, line.sku_id, line.quantity) for line in lines], options,
                            allow_split)
+    return _finish(uow, order_id, order_number, lines, plan, held, ordered_total, allocated_before)
+
+
+def _one_warehouse_holds(lines: list[LineToAllocate], held: dict[int, dict[int, int]]) -> int | None:
+    """The one warehouse that holds every line in full, if there is one."""
+    found: set[int] = set()
+    for line in lines:
+        hold = held.get(line.hold_id or -1, {})
+        if len(hold) != 1 or sum(hold.values()) != line.quantity:
+            return None
+        found |= set(hold)
+    return found.pop() if len(found) == 1 else None
+
+
+def _finish(uow: UnitOfWork, order_id: int, order_number: str, lines: list[LineToAllocate], plan: AllocationPlan,
+            held: dict[int, dict[int, int]], ordered_total: int, allocated_before: int | None) -> AllocationResult:
     rows = _apply(uow, order_id, order_number, lines, plan, held)
     allocated_now = {line.line_id: plan.allocated(line.line_id) for line in lines}
-    for line in lines:
-        uow.conn.execute(update(_order_lines).where(_order_lines.c.id == line.line_id).values(
-            allocated=_order_lines.c.allocated + allocated_now[line.line_id],
-            backordered=plan.short.get(line.line_id, 0)))
+    uow.conn.execute(_LINE_PROGRESS, [{"b_id": line.line_id, "b_allocated": allocated_now[line.line_id],
+                                       "b_backordered": plan.short.get(line.line_id, 0)} for line in lines])
     if rows:
         uow.conn.execute(insert(_alloc), rows)
-    total_allocated = uow.conn.execute(select(func.coalesce(func.sum(_order_lines.c.allocated), 0)).where(
-        _order_lines.c.order_id == order_id)).scalar_one()
+    if allocated_before is None:
+        total_allocated = uow.conn.execute(select(func.coalesce(func.sum(_order_lines.c.allocated), 0)).where(
+            _order_lines.c.order_id == order_id)).scalar_one()
+    else:
+        total_allocated = allocated_before + sum(allocated_now.values())
     status = status_after_allocation(ordered_total, int(total_allocated))
     return AllocationResult(status.value, sum(allocated_now.values()), sum(plan.short.values()), plan.reason)
 
@@ -121,12 +158,12 @@ def _apply(uow: UnitOfWork, order_id: int, number: str, lines: list[LineToAlloca
            held: dict[int, dict[int, int]]) -> list[dict]:
     rows = []
     reference = f"order:{number}"
+    adopted = []
     for line in lines:
         takes = plan.takes.get(line.line_id, [])
         hold = held.get(line.hold_id or -1, {})
         if line.hold_id is not None and len(takes) == 1 and hold == {takes[0][0]: takes[0][1]}:
-            uow.conn.execute(update(_res).where(_res.c.id == line.hold_id).values(reference=reference,
-                                                                                 reserved_until=None))
+            adopted.append(line.hold_id)
             rows.append(_row(uow, order_id, line, takes[0][0], line.hold_id, takes[0][1], plan.reason))
             continue
         if line.hold_id is not None:
@@ -141,6 +178,8 @@ def _apply(uow: UnitOfWork, order_id: int, number: str, lines: list[LineToAlloca
                 plan.takes[line.line_id] = [t for t in plan.takes[line.line_id] if t != (warehouse_id, quantity)]
                 continue
             rows.append(_row(uow, order_id, line, warehouse_id, reservation_id, quantity, plan.reason))
+    if adopted:  # the holds become the order's, without an expiry
+        uow.conn.execute(update(_res).where(_res.c.id.in_(adopted)).values(reference=reference, reserved_until=None))
     return rows
 
 

@@ -126,11 +126,12 @@ def add_to_cart(uow: UnitOfWork, token: str | None, channel_id: int, cmd: AddToC
     sku_id = _sku_id(uow, cmd.sku)
     if sku_id not in unit_prices(uow, cart.channel_id, cart.currency, {sku_id: 1}):
         raise Conflict(f"{cmd.sku} is not for sale in this shop", field="sku")
-    line = uow.conn.execute(_LINE, {"cart_id": cart.id, "sku_id": sku_id}).first()
+    # A cart made just now has no lines to look at or to touch.
+    line = uow.conn.execute(_LINE, {"cart_id": cart.id, "sku_id": sku_id}).first() if token else None
     total = cmd.quantity + (line.quantity if line else 0)
     if total > MAX_LINE_QUANTITY:
         raise ValidationFailed(f"at most {MAX_LINE_QUANTITY} per line", field="quantity")
-    _set_line(uow, cart, sku_id, cmd.sku, total, line)
+    _set_line(uow, cart, sku_id, cmd.sku, total, line, touch=bool(token))
     return cart.token
 
 
@@ -144,7 +145,8 @@ def set_quantity(uow: UnitOfWork, token: str, cmd: SetQuantity) -> None:
     _set_line(uow, cart, sku_id, cmd.sku, cmd.quantity, line)
 
 
-def _set_line(uow: UnitOfWork, cart: CartRow, sku_id: int, code: str, quantity: int, line: object | None) -> None:
+def _set_line(uow: UnitOfWork, cart: CartRow, sku_id: int, code: str, quantity: int, line: object | None,
+              *, touch: bool = True) -> None:
     now = utcnow()
     if line is not None:
         _release_if_active(uow, line.reservation_id)  # type: ignore[attr-defined]
@@ -159,7 +161,8 @@ def _set_line(uow: UnitOfWork, cart: CartRow, sku_id: int, code: str, quantity: 
         else:
             uow.conn.execute(update(_lines).where(_lines.c.id == line.id).values(  # type: ignore[attr-defined]
                 quantity=quantity, reservation_id=reservation_id, held_until=until))
-    uow.conn.execute(update(_carts).where(_carts.c.id == cart.id).values(updated_at=now))
+    if touch:
+        uow.conn.execute(update(_carts).where(_carts.c.id == cart.id).values(updated_at=now))
 
 
 def renew_holds(uow: UnitOfWork, token: str) -> list[str]:

@@ -184,19 +184,35 @@ def next_order_number(uow: UnitOfWork) -> str:
     return f"SO-{uow.conn.execute(stmt).scalar_one():06d}"
 
 
-def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int | None = None) -> PlacedOrder:
-    actor = uow.require(ORDERS_PLACE)
-    replay = _existing(uow, cmd.idempotency_key)
-    if replay is not None:
-        return replay
-    cart = open_cart(uow, token)
+def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[CartRow, Any]:
+    """The cart, its channel's order settings, whether the payment method is offered there and whether this
+    idempotency key placed an order already: one statement, as place-order is on the hot path."""
     offered = exists().where(_methods.c.tenant_id == uow.tenant_id, _methods.c.id == cmd.payment_method_id,
                              _methods.c.active.is_(True),
-                             or_(_methods.c.channel_id == cart.channel_id, _methods.c.channel_id.is_(None)))
-    channel = uow.conn.execute(select(_channels.c.tax_rate, _channels.c.prices_include_tax,
-                                      _channels.c.allocation_strategy, _channels.c.allow_split_shipments,
-                                      offered.label("method_offered"))
-                               .where(_channels.c.id == cart.channel_id)).one()
+                             or_(_methods.c.channel_id == _carts.c.channel_id, _methods.c.channel_id.is_(None)))
+    existing = select(_orders.c.id).where(_orders.c.tenant_id == uow.tenant_id,
+                                          _orders.c.idempotency_key == cmd.idempotency_key).scalar_subquery()
+    row = uow.conn.execute(
+        select(_carts.c.id, _carts.c.channel_id, _carts.c.customer_id, _carts.c.currency, _carts.c.state,
+               _channels.c.hold_minutes, _channels.c.tax_rate, _channels.c.prices_include_tax,
+               _channels.c.allocation_strategy, _channels.c.allow_split_shipments,
+               offered.label("method_offered"), existing.label("existing_order"))
+        .join(_channels, _channels.c.id == _carts.c.channel_id)
+        .where(_carts.c.tenant_id == uow.tenant_id, _carts.c.token == token)).first()
+    if row is None:
+        raise NotFound("this cart does not exist", field="cart")
+    return CartRow(row.id, token, row.channel_id, row.customer_id, row.currency, row.hold_minutes), row
+
+
+def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int | None = None) -> PlacedOrder:
+    actor = uow.require(ORDERS_PLACE)
+    cart, channel = _checkout_context(uow, token, cmd)
+    if channel.existing_order is not None:
+        replay = _existing(uow, cmd.idempotency_key)
+        if replay is not None:
+            return replay
+    if channel.state != "open":
+        raise Conflict(f"this cart is {channel.state}; start a new one", field="cart")
     if not channel.method_offered:
         raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
     lines = _cart_lines_with_holds(uow, cart.id)
@@ -253,7 +269,7 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
         result = allocate_lines(uow, order_id, number, to_allocate, strategy=channel.allocation_strategy,
                                 allow_split=channel.allow_split_shipments,
                                 destination=cmd.shipping_address.model_dump(),
-                                ordered_total=sum(line.quantity for line in lines))
+                                ordered_total=sum(line.quantity for line in lines), allocated_before=0)
         if status == Status.PAID:
             timeline.append((status.value, result.status, f"allocated: {result.reason}"))
             status = Status(result.status)

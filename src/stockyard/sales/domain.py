@@ -146,7 +146,7 @@ def _order_warehouses(strategy: str, options: Sequence[WarehouseOption],
     return sorted(options, key=lambda o: (o.priority, o.warehouse_id))
 
 
-_REASONS = {
+STRATEGY_NAMES = {
     "priority": "warehouse priority",
     "nearest": "nearest to the customer",
     "cheapest_shipping": "cheapest shipping",
@@ -160,7 +160,7 @@ def plan_allocation(strategy: str, needs: Sequence[Need], options: Sequence[Ware
     otherwise lines are served warehouse by warehouse in the strategy's order, splitting a line only when allowed.
     What no warehouse can serve is short (a backorder)."""
     ordered = _order_warehouses(strategy, options, needs)
-    plan = AllocationPlan(reason=_REASONS.get(strategy, strategy))
+    plan = AllocationPlan(reason=STRATEGY_NAMES.get(strategy, strategy))
     whole = next((o for o in ordered if all(o.free.get(n.sku_id, 0) >= n.quantity for n in needs)), None)
     if whole is not None:
         plan.takes = {n.line_id: [(whole.warehouse_id, n.quantity)] for n in needs}
