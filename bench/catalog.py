@@ -31,6 +31,7 @@ from sqlalchemy import Engine, create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
 from stockyard.catalog.domain import gs1_check_digit
+from stockyard.catalog.listings import refresh_stale_channels
 from stockyard.catalog.models import Attribute, Barcode, Brand, Category, Product, Sku, SkuAttributeValue
 from stockyard.catalog.pricing_models import PriceList, PriceTier
 from stockyard.core.actor import system_actor
@@ -224,6 +225,9 @@ def build(url: str, skus: int, rng: random.Random) -> Catalog:
     for start in range(0, len(receipts), 5000):
         perform(engine, actor, movements.receive_stock_batch, receipts[start:start + 5000])
     cat.build_seconds[f"stock ({len(receipts):,} receipts through the service)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    refresh_stale_channels(engine, cat.tenant_id)  # the tiers went in by bulk insert, not through the services
+    cat.build_seconds["listing prices (sku_listings)"] = time.perf_counter() - t0
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return cat

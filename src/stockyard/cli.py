@@ -91,19 +91,19 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the background jobs (reservation expiry) without serving HTTP."""
+    """Run the background jobs (reservation expiry, backorders, payment confirmations, listing prices) without
+    serving HTTP."""
     import time
 
-    from stockyard.inventory.jobs import release_expired_reservations
+    from stockyard.web.jobs import run_jobs_once
 
     settings = get_settings()
     engine = _engine()
     console.print(f"worker running every {settings.jobs_interval_seconds}s; Ctrl+C to stop")
     try:
         while True:
-            released = release_expired_reservations(engine)
-            if released:
-                console.print(f"released {released} expired reservations")
+            for line in run_jobs_once(engine):
+                console.print(line)
             time.sleep(settings.jobs_interval_seconds)
     except KeyboardInterrupt:
         pass

@@ -59,7 +59,7 @@ def test_home_page_shows_categories_brands_and_new_items(world: ShopWorld, clien
     html = response.text
     assert world.shop.name in html
     assert f'href="/c/{world.categories["Brakes"]}"' in html and f'href="/c/{world.categories["Filters"]}"' in html
-    assert 'action="/search"' in html and 'href="/cart"' in html and 'href="/account/login"' in html
+    assert 'action="/search"' in html and 'href="/cart"' in html and 'href="/my/login"' in html
     assert set(cards(html)) <= set(world.skus) and cards(html)
 
 

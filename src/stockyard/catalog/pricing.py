@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, select
 
+from stockyard.catalog import listings
 from stockyard.catalog.models import Sku
 from stockyard.catalog.pricing_domain import ListForSku, Tier, check_tiers, check_validity, resolve_price
 from stockyard.catalog.pricing_models import PriceList, PriceTier
@@ -89,6 +90,7 @@ def create_price_list(uow: UnitOfWork, cmd: PriceListIn) -> int:
     price_list = PriceList(tenant_id=uow.tenant_id, created_at=utcnow(), **_values(uow, cmd))
     uow.session.add(price_list)
     uow.session.flush()
+    listings.refresh(uow, price_list.channel_id)  # its validity dates may end the channel's window
     add_event(uow, "price_list.created.v1", {"after": price_list_dict(price_list)})
     return price_list.id
 
@@ -101,6 +103,8 @@ def update_price_list(uow: UnitOfWork, list_id: int, cmd: PriceListIn) -> None:
     for key, value in values.items():
         setattr(price_list, key, value)
     uow.session.flush()
+    for channel_id in {before["channel_id"], price_list.channel_id}:
+        listings.refresh(uow, channel_id)
     add_event(uow, "price_list.updated.v1", {"id": list_id, "before": before, "after": price_list_dict(price_list)})
 
 
@@ -112,6 +116,7 @@ def delete_price_list(uow: UnitOfWork, list_id: int) -> None:
     uow.execute(delete(PriceTier).where(PriceTier.price_list_id == list_id))
     uow.session.delete(price_list)
     uow.session.flush()
+    listings.refresh(uow, before["channel_id"])
     add_event(uow, "price_list.deleted.v1", {"id": list_id, "before": before})
 
 
@@ -132,6 +137,7 @@ def set_sku_prices(uow: UnitOfWork, list_id: int, cmd: SetSkuPrices) -> None:
     uow.session.add_all(PriceTier(tenant_id=uow.tenant_id, price_list_id=price_list.id, sku_id=sku.id,
                                   min_quantity=t.min_quantity, unit_price=t.unit_price) for t in tiers)
     uow.session.flush()
+    listings.refresh(uow, price_list.channel_id, [sku.id])
     add_event(uow, "price_list.prices_set.v1", {"id": list_id, "sku": sku.code, "before": before,
                                                 "after": _tiers_of(uow, list_id, sku.id)})
 

@@ -6,9 +6,10 @@ brands, attribute values (number attributes as ranges, choice and text attribute
 and "in stock only" (available to promise > 0). Facet counts for each dimension are computed with the other
 filters applied, so that ticking a brand does not hide the other brands.
 
-Hot path: SQLAlchemy Core on `uow.conn`, every table filtered by tenant explicitly. A listing page costs three
-statements: the category tree, one UNION ALL statement over a materialised CTE of the scope (page of hits,
-total, every facet) and the details of the page's SKUs with their stock.
+Hot path: SQLAlchemy Core on `uow.conn`, every table filtered by tenant explicitly. A listing page costs four
+statements: the category tree, whether the channel's listing prices (sku_listings, catalog/listings.py) are exact
+today, one UNION ALL statement over a materialised CTE of the scope (page of hits, total, every facet; prices read
+from sku_listings when exact, else resolved per SKU) and the details of the page's SKUs with their stock.
 
 Available to promise (ATP) per warehouse = sellable on hand − reserved − safety stock, never below zero, over
 active warehouses (as inventory/queries.py stock_for_skus, limited to active warehouses).
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement, Select
 
+from stockyard.catalog.listings import SKU_LISTINGS, is_fresh
 from stockyard.catalog.models import (
     Attribute,
     Barcode,
@@ -364,6 +366,7 @@ class _Shape:
     attributes: tuple[tuple[bool, bool, bool], ...]  # per attribute filter: values, low, high
     sort: str
     matches: tuple[Any, ...] | None
+    projected: bool  # prices from sku_listings (catalog/listings.py), else resolved per SKU
 
 
 def _row(kind: str, id_: Any = None, label: Any = None, value: Any = None, meta: Any = None, n: Any = None,
@@ -379,14 +382,17 @@ def _row(kind: str, id_: Any = None, label: Any = None, value: Any = None, meta:
 
 def _build_listing(shape: _Shape, matches: Matches | None) -> Any:
     """One UNION ALL over a materialised CTE of the scope: the page of hits, the total and every facet."""
+    price = SKU_LISTINGS.c.price if shape.projected else listing_price(SKUS.c.id)
     columns: list[Any] = [SKUS.c.id.label("sku_id"), PRODUCTS.c.brand_id, PRODUCTS.c.category_id, SKUS.c.name,
-                          SKUS.c.created_at, listing_price(SKUS.c.id).label("price"),
-                          _in_stock(SKUS.c.id).label("in_stock")]
+                          SKUS.c.created_at, price.label("price"), _in_stock(SKUS.c.id).label("in_stock")]
     source: Any = SKUS.join(PRODUCTS, PRODUCTS.c.id == SKUS.c.product_id)
     if matches is not None:  # search hits first (a materialised CTE), then their SKUs by primary key
         found = matches.build().cte("matches").prefix_with("MATERIALIZED")
         columns += [found.c.score, found.c.exact]
         source = found.join(SKUS, SKUS.c.id == found.c.sku_id).join(PRODUCTS, PRODUCTS.c.id == SKUS.c.product_id)
+    if shape.projected:  # only the SKUs the channel prices today
+        source = source.join(SKU_LISTINGS, and_(SKU_LISTINGS.c.channel_id == CHANNEL,
+                                                SKU_LISTINGS.c.sku_id == SKUS.c.id, SKU_LISTINGS.c.tenant_id == TENANT))
     scope = select(*columns).select_from(source).where(SKUS.c.tenant_id == TENANT, PRODUCTS.c.tenant_id == TENANT,
                                                        SKUS.c.active.is_(True))
     if shape.category:
@@ -459,7 +465,8 @@ def _build_listing(shape: _Shape, matches: Matches | None) -> Any:
 
 def listing(uow: UnitOfWork, query: Browse, matches: Matches | None = None) -> Listing:
     """One page of the shop's items within the filters, with total and facets; `matches` narrows the scope to
-    search hits and ranks them. Three statements: the category tree, the listing, the page's details."""
+    search hits and ranks them. Four statements: the category tree, the freshness of the listing prices, the
+    listing, the page's details."""
     _check(query)
     shop, f = query.shop, query.filters
     if shop.tenant_id != uow.tenant_id:
@@ -472,7 +479,8 @@ def listing(uow: UnitOfWork, query: Browse, matches: Matches | None = None) -> L
             raise NotFound(f"unknown category {f.category_id}", field="category")
     shape = _Shape(category is not None, bool(f.brand_ids), f.price_min is not None, f.price_max is not None,
                    f.in_stock, tuple((bool(a.values), a.low is not None, a.high is not None) for a in f.attributes),
-                   query.sort, matches.shape if matches is not None else None)
+                   query.sort, matches.shape if matches is not None else None,
+                   is_fresh(uow, shop, utcnow().date()))
     params = shop_params(uow, shop) | {"first": (query.page - 1) * query.per_page,
                                        "last": query.page * query.per_page}
     if category is not None:

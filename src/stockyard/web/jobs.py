@@ -1,16 +1,52 @@
-"""Background jobs that run inside `stockyard serve` (and `stockyard worker`): expiring reservations."""
+"""Background jobs that run inside `stockyard serve` and `stockyard worker`: expiring reservations, backorders,
+test-gateway webhooks, payment confirmations and the storefront's listing prices."""
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine
 
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
+from stockyard.catalog.listings import refresh_stale_channels
 from stockyard.inventory.jobs import release_expired_reservations
 from stockyard.sales.jobs import allocate_backorders_everywhere, confirm_paid_orders_everywhere
 
 log = logging.getLogger("stockyard.jobs")
+
+
+def _webhooks(engine: Engine) -> int:
+    report = deliver_test_gateway_webhooks(engine)
+    if report.failed:
+        log.warning("test gateway webhooks: %d failed", report.failed)
+    return report.delivered
+
+
+# (job, what a non-zero result means with %d in it)
+JOBS: list[tuple[Callable[[Engine], Any], str]] = [
+    (release_expired_reservations, "released %d expired reservations"),
+    (allocate_backorders_everywhere, "allocated stock to %d backordered orders"),
+    (_webhooks, "test gateway webhooks: %d delivered"),
+    (confirm_paid_orders_everywhere, "%d orders moved on after their payment was confirmed"),
+    (refresh_stale_channels, "listing prices refreshed for %d channels"),
+]
+
+
+def run_jobs_once(engine: Engine) -> list[str]:
+    """Every job once, in order; one failing job is logged and does not stop the others. What was done, as lines."""
+    done = []
+    for job, message in JOBS:
+        try:
+            count = job(engine)
+        except Exception:
+            log.exception("job %s failed", job.__name__)
+            continue
+        if count:
+            done.append(message % count)
+            log.info(message, count)
+    return done
 
 
 class JobRunner:
@@ -30,28 +66,5 @@ class JobRunner:
 
     async def _loop(self) -> None:
         while True:
-            try:
-                released = await asyncio.to_thread(release_expired_reservations, self.engine)
-                if released:
-                    log.info("released %d expired reservations", released)
-            except Exception:  # a failing run must not stop later runs
-                log.exception("reservation expiry job failed")
-            try:
-                moved = await asyncio.to_thread(allocate_backorders_everywhere, self.engine)
-                if moved:
-                    log.info("allocated stock to %d backordered orders", moved)
-            except Exception:
-                log.exception("backorder allocation job failed")
-            try:
-                report = await asyncio.to_thread(deliver_test_gateway_webhooks, self.engine)
-                if report.delivered or report.failed:
-                    log.info("test gateway webhooks: %d delivered, %d failed", report.delivered, report.failed)
-            except Exception:
-                log.exception("test gateway webhook delivery failed")
-            try:
-                confirmed = await asyncio.to_thread(confirm_paid_orders_everywhere, self.engine)
-                if confirmed:
-                    log.info("%d orders moved on after their payment was confirmed", confirmed)
-            except Exception:
-                log.exception("payment confirmation job failed")
+            await asyncio.to_thread(run_jobs_once, self.engine)
             await asyncio.sleep(self.interval)
