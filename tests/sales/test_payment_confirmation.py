@@ -1,14 +1,17 @@
 """A card payment that needs the customer's confirmation: the order waits with its stock held, and moves on to
 paid and allocated once the gateway's signed webhook says the customer confirmed, even if the customer never
-comes back to the shop."""
+comes back to the shop; cancelled, with its stock freed, when the customer refuses or never confirms."""
+
+from datetime import timedelta
 
 import pytest
 
 from stockyard.billing.test_gateway import confirm_charge, deliver_test_gateway_webhooks
-from stockyard.core.uow import perform
-from stockyard.sales.jobs import confirm_paid_orders_everywhere
+from stockyard.core.clock import utcnow
+from stockyard.core.errors import Conflict
+from stockyard.core.settings import get_settings
+from stockyard.sales.jobs import cancel_unconfirmed_orders_everywhere, confirm_paid_orders_everywhere
 from stockyard.sales.models import Order
-from stockyard.sales.orders import cancel_order
 from tests.conftest import TenantCtx
 from tests.sales.shop_setup import CONFIRM_CARD, Shop, build_shop
 from tests.sales.test_checkout import atp, cart_with, order_cmd, place
@@ -40,13 +43,31 @@ def test_a_confirmed_payment_moves_the_waiting_order_on_by_itself(shop: Shop) ->
     assert atp(shop, "SKU-001") == 3  # the units stayed held throughout, now as the order's allocation
 
 
-def test_a_cancelled_confirmation_leaves_the_order_waiting(shop: Shop) -> None:
+def test_a_refused_confirmation_cancels_the_order_and_frees_its_stock(shop: Shop) -> None:
     token = cart_with(shop, SKU_001=1)
     placed = place(shop, token, order_cmd(shop, token, card=shop.card(CONFIRM_CARD)))
     reference = placed.action_url.rstrip("/").rsplit("/", 1)[-1]
-    confirm_charge(shop.ctx.engine, reference, approve=False)
-    deliver_test_gateway_webhooks(shop.ctx.engine)
-    confirm_paid_orders_everywhere(shop.ctx.engine)
-    assert _status(shop, placed.order_id) == "awaiting_payment"
-    perform(shop.ctx.engine, shop.ctx.actor, cancel_order, placed.order_id, "payment not confirmed")
+    engine = shop.ctx.engine
+    assert cancel_unconfirmed_orders_everywhere(engine) == 0  # still waiting for the customer
+    assert atp(shop, "SKU-001") == 4
+    confirm_charge(engine, reference, approve=False)
+    deliver_test_gateway_webhooks(engine)
+    assert confirm_paid_orders_everywhere(engine) == 0
+    assert cancel_unconfirmed_orders_everywhere(engine) == 1
+    assert _status(shop, placed.order_id) == "cancelled"
     assert atp(shop, "SKU-001") == 5
+    assert cancel_unconfirmed_orders_everywhere(engine) == 0
+
+
+def test_an_order_never_confirmed_is_cancelled_after_the_configured_time(shop: Shop) -> None:
+    token = cart_with(shop, SKU_001=2)
+    placed = place(shop, token, order_cmd(shop, token, card=shop.card(CONFIRM_CARD)))
+    with shop.ctx.uow() as uow:  # placed long ago
+        o = Order.__table__
+        uow.conn.execute(o.update().where(o.c.id == placed.order_id)
+                         .values(placed_at=utcnow() - timedelta(minutes=get_settings().unconfirmed_payment_minutes + 1)))
+    assert cancel_unconfirmed_orders_everywhere(shop.ctx.engine) == 1
+    assert _status(shop, placed.order_id) == "cancelled"
+    assert atp(shop, "SKU-001") == 5
+    with pytest.raises(Conflict):  # the customer confirms too late: the charge was voided with the order
+        confirm_charge(shop.ctx.engine, placed.action_url.rstrip("/").rsplit("/", 1)[-1], approve=True)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     jobs_interval_seconds: float = Field(default=5.0, gt=0)
     default_reservation_ttl_seconds: int = Field(default=900, gt=0)
+    # A card order whose payment still waits for the customer's confirmation this long is cancelled (stock freed).
+    unconfirmed_payment_minutes: int = Field(default=60, gt=0)
     log_level: str = "info"
     # Password hashing cost (argon2id); the defaults are argon2-cffi's recommended ones.
     argon2_time_cost: int = Field(default=3, ge=1)

@@ -12,19 +12,21 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import Engine, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from stockyard.billing.models import PaymentMethod
 from stockyard.billing.payments import CardInput, TakePayment, take_payment
 from stockyard.catalog.models import Product, Sku
 from stockyard.catalog.price_lookup import unit_prices
+from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_country
 from stockyard.core.outbox import add_events
-from stockyard.core.uow import UnitOfWork
+from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.fulfilment.quotes import Destination, QuoteLine, QuoteRequest, ShippingOption, quote
 from stockyard.identity.domain import ORDERS_PLACE
 from stockyard.inventory.models import Reservation
@@ -215,6 +217,16 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
         raise Conflict(f"this cart is {channel.state}; start a new one", field="cart")
     if not channel.method_offered:
         raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
+    now = utcnow()
+    # Claim the cart first: a second place-order for it (another key, another tab) waits here for this one's
+    # commit and then finds it ordered, so the same holds can never back two orders.
+    claimed = uow.conn.execute(update(_carts).where(_carts.c.id == cart.id, _carts.c.state == "open").values(
+        state="ordered", email=cmd.email, updated_at=now)).rowcount
+    if not claimed:
+        replay = _existing(uow, cmd.idempotency_key)  # the same request, placed by a twin that committed first
+        if replay is not None:
+            return replay
+        raise Conflict("this cart was ordered a moment ago; start a new one", field="cart")
     lines = _cart_lines_with_holds(uow, cart.id)
     if not lines:
         raise Conflict("the cart is empty", field="cart")
@@ -235,7 +247,6 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
         raise Conflict(f"the total is now {totals.grand_total} {cart.currency}, not {cmd.expected_total}; "
                        "please review your order again", field="expected_total",
                        details={"grand_total": str(totals.grand_total)})
-    now = utcnow()
     number = next_order_number(uow)
     order_id, line_ids = insert_order(uow, OrderHeader(
         number=number, channel_id=cart.channel_id, customer_id=customer_id, email=cmd.email,
@@ -286,10 +297,21 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
     if status != Status.PLACED:
         uow.conn.execute(update(_orders).where(_orders.c.id == order_id).values(status=status.value))
     write_timeline(uow, order_id, timeline, actor.name, now)
-    uow.conn.execute(update(_carts).where(_carts.c.id == cart.id).values(state="ordered", email=cmd.email,
-                                                                        updated_at=now))
     add_events(uow, events)
     return PlacedOrder(order_id, number, status.value, outcome.state, outcome.action_url)
+
+
+def place_order_once(engine: Engine, actor: Actor, token: str, cmd: PlaceOrder,
+                     customer_id: int | None = None) -> PlacedOrder:
+    """place_order in its own transaction. When two requests with the same idempotency key race, the loser's
+    insert hits the unique key after the winner committed: it answers with the winner's order, as a replay does."""
+    try:
+        return perform(engine, actor, place_order, token, cmd, customer_id)
+    except IntegrityError:
+        replay = read(engine, actor, _existing, cmd.idempotency_key)
+        if replay is None:
+            raise
+        return replay
 
 
 def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> dict[int, int]:

@@ -1,8 +1,13 @@
-"""Periodic sales jobs: backordered orders take stock that has arrived since (receipts, returns, cancellations)."""
+"""Periodic sales jobs: backordered orders take stock that has arrived since (receipts, returns, cancellations);
+orders move on when their payment is confirmed, and are cancelled when the confirmation never comes."""
 
-from sqlalchemy import Engine, exists, select
+from datetime import timedelta
+
+from sqlalchemy import Engine, and_, exists, or_, select
 
 from stockyard.core.actor import system_actor
+from stockyard.core.clock import utcnow
+from stockyard.core.settings import get_settings
 from stockyard.core.uow import UnitOfWork, perform
 from stockyard.inventory.domain import Status as StockStatus
 from stockyard.inventory.models import StockLevel
@@ -51,3 +56,25 @@ def confirm_paid_orders_everywhere(engine: Engine) -> int:
         if perform(engine, actor, confirm_payment, row.id) != Status.AWAITING_PAYMENT.value:
             moved += 1
     return moved
+
+
+def cancel_unconfirmed_orders_everywhere(engine: Engine) -> int:
+    """Card orders whose payment the customer refused to confirm (3-D Secure-like), or has not confirmed for longer
+    than `unconfirmed_payment_minutes`, are cancelled: their stock goes back on sale and the authorisation is
+    voided. Orders paid by a manual method (bank transfer, cash on delivery) wait for staff instead. Returns how
+    many."""
+    from stockyard.billing.models import Payment
+    from stockyard.sales.orders import cancel_order
+
+    o, p = Order.__table__, Payment.__table__
+    cutoff = utcnow() - timedelta(minutes=get_settings().unconfirmed_payment_minutes)
+    with UnitOfWork(engine, readonly=True) as uow:
+        rows = list(uow.conn.execute(
+            select(o.c.tenant_id, o.c.id).join(p, p.c.order_id == o.c.id)
+            .where(o.c.status == Status.AWAITING_PAYMENT.value,
+                   or_(p.c.state == "failed", and_(p.c.state == "requires_action", o.c.placed_at < cutoff)))
+            .order_by(o.c.id).limit(BATCH)))
+    for row in rows:
+        perform(engine, system_actor(row.tenant_id, "unpaid order job"), cancel_order, row.id,
+                "the payment was not confirmed")
+    return len(rows)

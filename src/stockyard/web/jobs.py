@@ -12,7 +12,11 @@ from sqlalchemy import Engine
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.catalog.listings import refresh_stale_channels
 from stockyard.inventory.jobs import release_expired_reservations
-from stockyard.sales.jobs import allocate_backorders_everywhere, confirm_paid_orders_everywhere
+from stockyard.sales.jobs import (
+    allocate_backorders_everywhere,
+    cancel_unconfirmed_orders_everywhere,
+    confirm_paid_orders_everywhere,
+)
 
 log = logging.getLogger("stockyard.jobs")
 
@@ -30,6 +34,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (allocate_backorders_everywhere, "allocated stock to %d backordered orders"),
     (_webhooks, "test gateway webhooks: %d delivered"),
     (confirm_paid_orders_everywhere, "%d orders moved on after their payment was confirmed"),
+    (cancel_unconfirmed_orders_everywhere, "cancelled %d orders whose payment was never confirmed"),
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
 ]
 

@@ -24,15 +24,14 @@ from stockyard.billing.offered import offered_payment_methods
 from stockyard.catalog.storefront_queries import Shop
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from stockyard.core.mail import send_mail
 from stockyard.core.money import round_money
-from stockyard.core.settings import Settings
 from stockyard.core.uow import perform, read
 from stockyard.documents.pdf_layout import DocumentLine
 from stockyard.documents.pdf_receipt import ReceiptData, render_receipt_pdf
 from stockyard.sales import carts, checkout
 from stockyard.sales.cart_queries import CartView, cart_view
 from stockyard.sales.checkout_queries import Review, checkout_inputs, checkout_review, in_stock_equivalents
+from stockyard.sales.confirmation import send_order_confirmation
 from stockyard.sales.customer_queries import OrderDetail, customer_addresses, customer_order
 from stockyard.web.pages import check_csrf, field_errors, flash, page_route, run, see_other
 from stockyard.web.storefront.context import shop_actor, shop_render, storefront_for
@@ -396,7 +395,7 @@ async def place(request: Request) -> Response:
             idempotency_key=form.get("idempotency_key", ""), email=saved.email, shipping_address=saved.address,
             shipping_method_id=saved.shipping_method_id, payment_method_id=saved.payment_method_id, card=card,
             expected_total=_expected(form), return_url=_return_url(request))
-        placed = await run(lambda: perform(h.engine, h.actor, checkout.place_order, token, cmd, mine))
+        placed = await run(lambda: checkout.place_order_once(h.engine, h.actor, token, cmd, mine))
     except PaymentFailed as error:
         # Nothing of the order stays; the holds go back on sale until the customer tries again.
         await run(lambda: perform(h.engine, h.actor, carts.release_cart, token))
@@ -421,7 +420,8 @@ async def place(request: Request) -> Response:
     response = see_other(placed.action_url or f"/orders/{placed.number}/thanks")
     if not placed.replayed:
         # After the response: the order is committed, and the customer does not wait for the mail server.
-        response.background = BackgroundTask(_confirm_by_mail, request.app.state.settings, h, placed.number)
+        response.background = BackgroundTask(send_order_confirmation, request.app.state.settings, h.engine,
+                                             h.actor, h.shop, placed.number)
     return response
 
 
@@ -436,40 +436,6 @@ def payment_return(request: Request) -> Response:
         flash(request, "You are back from the payment page. The payment state below changes as soon as the payment "
                        "provider reports the result.")
     return see_other(f"/orders/{numbers[-1]}/thanks")
-
-
-def _confirm_by_mail(settings: Settings, h: Here, number: str) -> None:
-    """The confirmation e-mail, sent after the order was committed. A mail failure never undoes the order."""
-    order = read(h.engine, h.actor, customer_order, number, customer_id=None, guest_numbers=[number])
-    try:
-        send_mail(settings, to=order.email, subject=f"Your order {order.number} at {h.shop.name}",
-                  body=confirmation_text(order, h.shop), tenant_id=h.shop.tenant_id)
-    except OSError:
-        log.exception("the confirmation e-mail of order %s could not be sent", number)
-
-
-def confirmation_text(order: OrderDetail, shop: Shop) -> str:
-    width = max((len(line.sku_code) for line in order.lines), default=6)
-    rows = [f"  {line.quantity:>3} × {line.sku_code:<{width}}  {line.name[:40]:<40} {money(line.line_total):>10}"
-            for line in order.lines]
-    address = order.shipping_address
-    lines = [
-        f"Thank you for your order at {shop.name}.", "",
-        f"Order number: {order.number}", f"Status: {order.status_label}",
-        f"Payment: {order.payment_method}" + (f" ({order.payment_state.replace('_', ' ')})"
-                                               if order.payment_state else ""), "",
-        *rows, "",
-        f"  Subtotal: {money(order.subtotal)} {order.currency}",
-        f"  Shipping ({order.shipping_method}): {money(order.shipping_total)} {order.currency}",
-        f"  {'Included tax' if order.prices_include_tax else 'Tax'}: {money(order.tax_total)} {order.currency}",
-        f"  Total: {money(order.grand_total)} {order.currency}", "",
-        "Ship to:", *[f"  {part}" for part in (address.get("name"), address.get("line1"), address.get("line2"),
-                                               f"{address.get('postcode', '')} {address.get('city', '')}".strip(),
-                                               address.get("region"), address.get("country")) if part],
-    ]
-    if order.promised_date:
-        lines += ["", f"Expected delivery: {order.promised_date}"]
-    return "\n".join(lines) + "\n"
 
 
 # ---- after placing: receipt --------------------------------------------------------------------------------------
