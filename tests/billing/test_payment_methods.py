@@ -44,3 +44,14 @@ def test_bad_settings_name_the_field_and_store_nothing(tenant: TenantCtx, cmd: c
         perform(tenant.engine, tenant.actor, config.create_payment_method, cmd)
     assert error.value.field == field
     assert read(tenant.engine, tenant.actor, config.list_payment_methods).total == 0
+
+
+def test_a_gateway_without_an_adapter_is_never_offered_at_checkout(tenant: TenantCtx) -> None:
+    from stockyard.billing.offered import offered_payment_methods
+
+    perform(tenant.engine, tenant.actor, config.create_payment_method,
+            stripe(secret_key=SECRET, webhook_secret="whsec_0123456789abcdef"))
+    test_card = perform(tenant.engine, tenant.actor, config.create_payment_method,
+                        config.PaymentMethodIn(name="Test card", gateway="test", settings={"outcome": "approve"}))
+    offered = read(tenant.engine, tenant.actor, offered_payment_methods, 0)
+    assert [m.id for m in offered] == [test_card]

@@ -64,8 +64,8 @@ def test_an_order_never_confirmed_is_cancelled_after_the_configured_time(shop: S
     placed = place(shop, token, order_cmd(shop, token, card=shop.card(CONFIRM_CARD)))
     with shop.ctx.uow() as uow:  # placed long ago
         o = Order.__table__
-        uow.conn.execute(o.update().where(o.c.id == placed.order_id)
-                         .values(placed_at=utcnow() - timedelta(minutes=get_settings().unconfirmed_payment_minutes + 1)))
+        long_ago = utcnow() - timedelta(minutes=get_settings().unconfirmed_payment_minutes + 1)
+        uow.conn.execute(o.update().where(o.c.id == placed.order_id).values(placed_at=long_ago))
     assert cancel_unconfirmed_orders_everywhere(shop.ctx.engine) == 1
     assert _status(shop, placed.order_id) == "cancelled"
     assert atp(shop, "SKU-001") == 5

@@ -82,6 +82,8 @@ class GatewaySpec:
     label: str
     settings: tuple[FieldSpec, ...] = ()
     secrets: tuple[FieldSpec, ...] = ()
+    # False while no adapter exists: the method can be configured ahead, but is never offered at checkout.
+    available: bool = True
 
 
 GATEWAYS: dict[str, GatewaySpec] = {
@@ -105,7 +107,7 @@ GATEWAYS: dict[str, GatewaySpec] = {
             FieldSpec("webhook_secret", "Webhook signing secret (default: derived from the server's key)",
                       _text(200)),
         )),
-        GatewaySpec("stripe", "Stripe", settings=(
+        GatewaySpec("stripe", "Stripe (no adapter yet: never offered at checkout)", available=False, settings=(
             FieldSpec("publishable_key", "Publishable key", _prefixed("pk_test_", "pk_live_"), required=True),
             FieldSpec("capture", "Capture the payment (order or shipment; default order)", _choice(*CAPTURE_MODES)),
         ), secrets=(
@@ -115,6 +117,9 @@ GATEWAYS: dict[str, GatewaySpec] = {
         )),
     )
 }
+
+
+AVAILABLE_GATEWAYS = tuple(key for key, spec in GATEWAYS.items() if spec.available)
 
 
 def gateway_spec(gateway: str) -> GatewaySpec:

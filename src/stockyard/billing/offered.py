@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from stockyard.billing.domain import GATEWAYS
+from stockyard.billing.domain import AVAILABLE_GATEWAYS, GATEWAYS
 from stockyard.billing.models import PaymentMethod
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import ORDERS_PLACE
@@ -31,10 +31,12 @@ class OfferedMethod:
 
 @requires(ORDERS_PLACE)
 def offered_payment_methods(uow: UnitOfWork, channel_id: int) -> list[OfferedMethod]:
-    """Active methods offered on the channel (or on every channel), in their configured order."""
+    """Active methods offered on the channel (or on every channel) whose gateway has an adapter, in their
+    configured order."""
     rows = uow.conn.execute(
         select(_methods.c.id, _methods.c.name, _methods.c.gateway, _methods.c.settings)
         .where(_methods.c.tenant_id == uow.tenant_id, _methods.c.active.is_(True),
+               _methods.c.gateway.in_(AVAILABLE_GATEWAYS),
                or_(_methods.c.channel_id == channel_id, _methods.c.channel_id.is_(None)))
         .order_by(_methods.c.position, _methods.c.name))
     return [OfferedMethod(r.id, r.name, r.gateway, GATEWAYS[r.gateway].label if r.gateway in GATEWAYS else r.gateway,

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from stockyard.billing.domain import AVAILABLE_GATEWAYS
 from stockyard.billing.models import PaymentMethod
 from stockyard.billing.payments import CardInput, TakePayment, take_payment
 from stockyard.catalog.models import Product, Sku
@@ -190,7 +191,7 @@ def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[Car
     """The cart, its channel's order settings, whether the payment method is offered there and whether this
     idempotency key placed an order already: one statement, as place-order is on the hot path."""
     offered = exists().where(_methods.c.tenant_id == uow.tenant_id, _methods.c.id == cmd.payment_method_id,
-                             _methods.c.active.is_(True),
+                             _methods.c.active.is_(True), _methods.c.gateway.in_(AVAILABLE_GATEWAYS),
                              or_(_methods.c.channel_id == _carts.c.channel_id, _methods.c.channel_id.is_(None)))
     existing = select(_orders.c.id).where(_orders.c.tenant_id == uow.tenant_id,
                                           _orders.c.idempotency_key == cmd.idempotency_key).scalar_subquery()
