@@ -39,6 +39,7 @@ from stockyard.returns.services import (
     reject_return,
     request_return,
 )
+from stockyard.sales import orders
 from stockyard.sales.models import Order, OrderEvent, OrderLine
 from tests.conftest import TenantCtx
 from tests.returns.support import Delivered, delivered_order, place_order, register, staff
@@ -219,7 +220,7 @@ def test_an_exchange_creates_a_paid_allocated_order_for_the_replacement(shop: Sh
     with shop.ctx.uow() as uow:
         new = uow.conn.execute(select(o).where(o.c.id == new_id)).one()
         lines = {r.sku_code: r for r in uow.conn.execute(select(ol).where(ol.c.order_id == new_id))}
-    assert new.status == "allocated" and new.payment_method_id is None and new.source == "staff"
+    assert new.status == "allocated" and new.payment_method_id is None and new.source == "exchange"
     assert new.customer_id == order.customer_id and new.shipping_total == 0
     assert (lines["SKU-001"].quantity, lines["SKU-001"].unit_price, lines["SKU-001"].allocated) == (2, 0, 2)
     assert (lines["SKU-002"].quantity, lines["SKU-002"].unit_price) == (1, Decimal("7.50"))
@@ -228,6 +229,13 @@ def test_an_exchange_creates_a_paid_allocated_order_for_the_replacement(shop: Sh
     assert detail.status == "exchanged" and detail.exchange_order_id == new_id
     assert events(shop)[-1] == "return.exchanged.v1"
     assert verify_levels(shop.ctx.engine, shop.ctx.tenant_id) == []
+    # Paid by the returned goods: it ships, is delivered and is invoiced like any order.
+    e, a = shop.ctx.engine, shop.ctx.actor
+    perform(e, a, orders.ship_order, new_id)
+    perform(e, a, orders.mark_delivered, new_id)
+    perform(e, a, orders.invoice_order, new_id)
+    with shop.ctx.uow() as uow:
+        assert uow.conn.execute(select(o.c.status).where(o.c.id == new_id)).scalar_one() == "invoiced"
 
 
 def test_a_return_for_an_undelivered_order_is_refused_and_changes_nothing(shop: Shop) -> None:

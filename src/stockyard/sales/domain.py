@@ -8,6 +8,10 @@ from enum import StrEnum
 from stockyard.core.errors import Conflict
 from stockyard.core.money import round_money
 
+# An exchange order (returns → staff_orders.create_exchange_order) is paid by the credit of the returned goods: no
+# payment is taken for it, and invoicing counts that credit as its payment.
+EXCHANGE_SOURCE = "exchange"
+
 
 class Status(StrEnum):
     PLACED = "placed"

@@ -161,7 +161,7 @@ class Order(TenantOwned, CreatedAt, Base):
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
-    source: Mapped[str] = mapped_column(String(20), default="storefront")  # storefront, staff, api, channel, csv
+    source: Mapped[str] = mapped_column(String(20), default="storefront")  # storefront, staff, exchange, api, channel, csv
     external_ref: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)

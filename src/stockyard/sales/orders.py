@@ -20,7 +20,14 @@ from stockyard.identity.domain import FULFILMENT_SHIP, ORDERS_CANCEL, ORDERS_MAN
 from stockyard.inventory.models import Reservation
 from stockyard.inventory.reservations import release_reservation
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
-from stockyard.sales.domain import TRANSITIONS, PricedLine, Status, check_transition, order_totals
+from stockyard.sales.domain import (
+    EXCHANGE_SOURCE,
+    TRANSITIONS,
+    PricedLine,
+    Status,
+    check_transition,
+    order_totals,
+)
 from stockyard.sales.models import Channel, Order, OrderAllocation, OrderEvent, OrderLine
 
 _orders = Order.__table__
@@ -303,14 +310,17 @@ def invoice_order(uow: UnitOfWork, order_id: int) -> int:
     uow.require(ORDERS_MANAGE)
     order = load_order(uow, order_id)
     check_transition("invoice", order.status)
-    captured = sum((p.captured_amount for p in billing.payment_summary(uow, order_id) if p.live), Decimal(0))
+    head = uow.conn.execute(select(_orders.c.subtotal, _orders.c.shipping_total, _orders.c.tax_total,
+                                   _orders.c.grand_total, _orders.c.email, _orders.c.billing_address,
+                                   _orders.c.shipping_address, _orders.c.prices_include_tax, _orders.c.source)
+                            .where(_orders.c.id == order_id)).one()
+    if head.source == EXCHANGE_SOURCE:  # paid by the credit of the returned goods (staff_orders.py)
+        captured = head.grand_total
+    else:
+        captured = sum((p.captured_amount for p in billing.payment_summary(uow, order_id) if p.live), Decimal(0))
     if captured < order.grand_total:
         raise Conflict(f"only {captured:.2f} of {order.grand_total:.2f} {order.currency} is captured; "
                        "capture the payment before invoicing", field="payment")
-    head = uow.conn.execute(select(_orders.c.subtotal, _orders.c.shipping_total, _orders.c.tax_total,
-                                   _orders.c.grand_total, _orders.c.email, _orders.c.billing_address,
-                                   _orders.c.shipping_address, _orders.c.prices_include_tax)
-                            .where(_orders.c.id == order_id)).one()
     lines = [InvoiceLineIn(sku_code=r.sku_code, name=r.name, quantity=r.quantity, unit_price=r.unit_price,
                            tax_rate=r.tax_rate)
              for r in uow.conn.execute(select(_lines).where(_lines.c.order_id == order_id).order_by(_lines.c.id))]

@@ -14,7 +14,7 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import ORDERS_MANAGE
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
 from stockyard.sales.checkout import next_order_number
-from stockyard.sales.domain import PricedLine, Status
+from stockyard.sales.domain import EXCHANGE_SOURCE, PricedLine, Status
 from stockyard.sales.models import Channel, Order, OrderLine
 from stockyard.sales.orders import log_event
 
@@ -87,7 +87,7 @@ def create_exchange_order(uow: UnitOfWork, cmd: CreateExchangeOrder) -> Exchange
         "currency": original.currency, "subtotal": total, "shipping_total": Decimal(0), "tax_total": Decimal(0),
         "grand_total": total, "prices_include_tax": True, "shipping_method_id": original.shipping_method_id,
         "payment_method_id": None, "shipping_address": original.shipping_address,
-        "billing_address": original.billing_address, "source": "staff",
+        "billing_address": original.billing_address, "source": EXCHANGE_SOURCE,
         "external_ref": f"exchange:{cmd.return_number}"[:100],
         "note": f"Exchange for return {cmd.return_number} of order {original.number}; paid by the returned goods.",
         "placed_at": now, "updated_at": now, "created_at": now,
