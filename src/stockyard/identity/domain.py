@@ -27,6 +27,9 @@ ROLES_MANAGE = "roles.manage"
 API_KEYS_MANAGE = "api_keys.manage"
 AUDIT_VIEW = "audit.view"
 TENANTS_MANAGE = "tenants.manage"
+PURCHASING_VIEW = "purchasing.view"
+PURCHASING_EDIT = "purchasing.edit"
+PURCHASING_RECEIVE = "purchasing.receive"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -57,6 +60,9 @@ ALL_PERMISSIONS = frozenset(
         API_KEYS_MANAGE,
         AUDIT_VIEW,
         TENANTS_MANAGE,
+        PURCHASING_VIEW,
+        PURCHASING_EDIT,
+        PURCHASING_RECEIVE,
     }
 )
 
@@ -70,15 +76,17 @@ ROLES: dict[str, frozenset[str]] = {
     "administrator": ALL_PERMISSIONS - {TENANTS_MANAGE},
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
-       ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP},
+       ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP, PURCHASING_VIEW, PURCHASING_EDIT,
+       PURCHASING_RECEIVE},
     # Operators print and reprint labels; shipping an order also consumes its reservation (inventory.reserve),
     # which stays with managers until picking and packing come with the warehouse-execution work.
-    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP},
+    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, PURCHASING_VIEW, PURCHASING_RECEIVE},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
-                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE}),
+                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE, PURCHASING_VIEW}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
-                             AUDIT_VIEW}),
-    "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW}),
+                             AUDIT_VIEW, PURCHASING_VIEW}),
+    "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW,
+                           PURCHASING_VIEW}),
 }
 
 

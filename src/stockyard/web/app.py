@@ -33,6 +33,7 @@ from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
+from stockyard.purchasing.api import router as purchasing_api
 from stockyard.returns.api import router as returns_api
 from stockyard.returns.shop_views import router as returns_shop_pages
 from stockyard.returns.views import router as returns_admin
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(shipping_api)
     api.include_router(billing_api)
     api.include_router(returns_api)
+    api.include_router(purchasing_api)
     api.include_router(orders_api)
     api.include_router(storefront_api)
     app.include_router(api)
