@@ -14,8 +14,9 @@ from sku_listings when exact, else resolved per SKU) and the details of the page
 Available to promise (ATP) per warehouse = sellable on hand − reserved − safety stock, never below zero, over
 active warehouses (as inventory/queries.py stock_for_skus, limited to active warehouses).
 
-TODO(back-in-stock): "Back in stock on <date>" needs open purchase orders, which do not exist yet (purchasing is
-a later issue). Until then an out-of-stock SKU says "Out of stock" (or "Backorderable"), never a made-up date.
+An out-of-stock SKU that an open purchase order brings says "Back in stock on <date>" (the earliest expected date,
+today or later, of its open purchase order lines: purchasing/queries.next_arrival_subquery, joined into the details
+statement); without one it says "Out of stock" (or "Backorderable"), never a made-up date.
 """
 
 from collections.abc import Callable
@@ -64,6 +65,7 @@ from stockyard.core.errors import NotFound, ValidationFailed
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import CATALOG_VIEW
 from stockyard.inventory.models import MinStockRule, StockLevel, Warehouse
+from stockyard.purchasing.queries import next_arrival_subquery
 
 SKUS = Sku.__table__
 PRODUCTS = Product.__table__
@@ -128,16 +130,18 @@ class Browse:
 class StockLabel:
     kind: str  # in_stock | low | backorder | out
     text: str
+    back_on: date | None = None  # out of stock: when an open purchase order brings more
 
 
-def stock_label(atp: int, backorderable: bool, low_stock: int) -> StockLabel:
+def stock_label(atp: int, backorderable: bool, low_stock: int, back_on: date | None = None) -> StockLabel:
     if atp > low_stock:
         return StockLabel("in_stock", "In stock")
     if atp > 0:
         return StockLabel("low", f"Only {atp} left")
+    when = f"back in stock on {back_on.day} {back_on:%b %Y}" if back_on else ""
     if backorderable:
-        return StockLabel("backorder", "Backorderable")
-    return StockLabel("out", "Out of stock")
+        return StockLabel("backorder", f"Backorderable, {when}" if when else "Backorderable", back_on)
+    return StockLabel("out", f"B{when[1:]}" if when else "Out of stock", back_on)
 
 
 @dataclass(frozen=True)
@@ -312,24 +316,35 @@ def _build_details() -> Any:
            .group_by(per.c.sku_id).subquery())
     image = (select(IMAGES.c.id).where(IMAGES.c.tenant_id == TENANT, IMAGES.c.product_id == PRODUCTS.c.id)
              .order_by(IMAGES.c.position, IMAGES.c.id).limit(1).correlate(PRODUCTS).scalar_subquery())
+    inbound = next_arrival_subquery(TENANT, SKU_IDS, DAY)
     return (select(SKUS.c.id, SKUS.c.code, SKUS.c.name, SKUS.c.backorderable, PRODUCTS.c.id.label("product_id"),
-                   BRANDS.c.name.label("brand"), image.label("image_id"), func.coalesce(atp.c.atp, 0).label("atp"))
+                   BRANDS.c.name.label("brand"), image.label("image_id"), func.coalesce(atp.c.atp, 0).label("atp"),
+                   inbound.c.back_on)
             .select_from(SKUS.join(PRODUCTS, PRODUCTS.c.id == SKUS.c.product_id)
                          .outerjoin(BRANDS, BRANDS.c.id == PRODUCTS.c.brand_id)
-                         .outerjoin(atp, atp.c.sku_id == SKUS.c.id))
+                         .outerjoin(atp, atp.c.sku_id == SKUS.c.id)
+                         .outerjoin(inbound, inbound.c.sku_id == SKUS.c.id))
             .where(SKUS.c.tenant_id == TENANT, PRODUCTS.c.tenant_id == TENANT, SKUS.c.id.in_(SKU_IDS)))
 
 
 def item_details(uow: UnitOfWork, shop: Shop, prices: dict[int, Decimal], low_stock: int) -> dict[int, Item]:
-    """Codes, names, brand, main image and total ATP of the SKUs whose prices are given (one statement)."""
+    """Codes, names, brand, main image, total ATP and next inbound date of the SKUs whose prices are given (one
+    statement)."""
     if not prices:
         return {}
     rows = uow.conn.execute(kept(("details",), _build_details), {"tenant_id": uow.tenant_id,
-                                                                 "sku_ids": list(prices)}).all()
+                                                                 "sku_ids": list(prices), "day": utcnow().date()}).all()
     return {r.id: Item(r.id, r.code, r.name, r.product_id, r.brand, prices[r.id].quantize(PRICE_QUANTUM),
                        shop.currency, int(r.atp), bool(r.backorderable), r.image_id,
-                       stock_label(int(r.atp), bool(r.backorderable), low_stock))
+                       stock_label(int(r.atp), bool(r.backorderable), low_stock, _day(r.back_on)))
             for r in rows}
+
+
+def _day(value: Any) -> date | None:
+    """A date column of a subquery's MIN(): SQLite hands it back as text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 # ---- listings -------------------------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ _orders = Order.__table__
 _order_lines = OrderLine.__table__
 
 OPEN = [s.value for s in OPEN_STATES]
-# Orders whose backordered units wait for stock, served oldest first by sales.orders.allocate_backorders.
-WAITING_ORDER_STATUSES = ("backordered", "partially_allocated")
+# Orders whose backordered units no longer wait for anything (cancelling an order leaves its lines' counts).
+FINISHED_ORDER_STATUSES = ("cancelled", "closed")
 _EXPECTED = func.coalesce(_lines.c.expected_on, _po.c.expected_on)
 _OPEN_UNITS = _lines.c.quantity - _lines.c.received
 
@@ -69,11 +69,12 @@ def inbound_by_sku(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, list[Inboun
 
 
 def _queued() -> Subquery:
-    """Units of each SKU already backordered by orders placed before :order_id: inbound goes to them first."""
+    """Units of each SKU already backordered by orders placed before :order_id (whether paid yet or not): the
+    backorder job serves the oldest orders first, so inbound goes to them first."""
     return (select(_order_lines.c.sku_id, func.sum(_order_lines.c.backordered).label("units"))
             .join(_orders, _orders.c.id == _order_lines.c.order_id)
             .where(_orders.c.tenant_id == bindparam("tenant_id"), _order_lines.c.tenant_id == bindparam("tenant_id"),
-                   _orders.c.id < bindparam("order_id"), _orders.c.status.in_(WAITING_ORDER_STATUSES),
+                   _orders.c.id < bindparam("order_id"), _orders.c.status.notin_(FINISHED_ORDER_STATUSES),
                    _order_lines.c.backordered > 0, _order_lines.c.sku_id.in_(bindparam("sku_ids", expanding=True)))
             .group_by(_order_lines.c.sku_id).subquery())
 
