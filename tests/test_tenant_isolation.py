@@ -68,6 +68,7 @@ from stockyard.identity.passwords import request_password_reset
 from stockyard.identity.services import create_api_key, create_tenant, create_user
 from stockyard.inventory import counts, min_stock, movements, reservations, transfers, warehouses
 from stockyard.inventory.models import Location
+from stockyard.purchasing import services as purchasing
 from stockyard.returns import services as returns
 from stockyard.returns.models import ReturnPhoto
 from stockyard.sales import carts, checkout, customers, orders
@@ -132,6 +133,8 @@ class Data:
     role: int = 0
     audit_entry: int = 0
     mail: str = ""
+    supplier: int = 0
+    purchase_order: int = 0
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ PATH_PARAMS: dict[str, Param] = {
     "return_id": Param(lambda d: d.return_id),
     "photo_id": Param(lambda d: d.return_photo, shows_mark=False),
     "address_id": Param(lambda d: d.address),
+    "purchase_order_id": Param(lambda d: d.purchase_order),
 }
 ROUTE_PARAMS: dict[tuple[str, str], Param] = {
     ("/admin/roles/builtin/{name}", "name"): shared("sales"),
@@ -231,6 +235,7 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "channel_id": lambda d: d.channel,
     "warehouse_id": lambda d: d.warehouse,
     "order": lambda d: d.order_number,
+    "supplier_id": lambda d: d.supplier,
 }
 # Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
 # them): they are tried with B's objects like declared ones.
@@ -322,6 +327,12 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
     d.payment_method = do(create_payment_method, PaymentMethodIn(name=f"Pay {mark}", gateway="test",
                                                                  settings={"outcome": "approve"}))
     sales_objects(engine, settings, actor, d, earlier)
+    d.supplier = do(purchasing.create_supplier, purchasing.CreateSupplier(code=f"{mark}-SUP", name=f"Supplier {mark}",
+                                                                          currency="EUR"))
+    d.purchase_order = do(purchasing.create_purchase_order, purchasing.CreatePurchaseOrder(
+        supplier=d.supplier, warehouse=d.warehouse, note=f"PO {mark}",
+        lines=[purchasing.POLineIn(sku=d.sku_code, quantity=5, unit_cost=Decimal("2.10"))])).id
+    do(purchasing.send_purchase_order, d.purchase_order)
 
     d.role = do(roles.create_role, roles.RoleIn(name=f"role_{mark.lower()}", description=f"Role {mark}",
                                                 permissions=["inventory.view"]))
