@@ -17,6 +17,7 @@ from stockyard.fulfilment.domain import Address, Band, ZoneRule, check_bands, pa
 from stockyard.fulfilment.models import Carrier, FreeShippingThreshold, ShippingMethod, ShippingRate, ShippingZone
 from stockyard.fulfilment.quotes import forget_shipping_config
 from stockyard.identity.domain import SETTINGS_MANAGE, SETTINGS_VIEW
+from stockyard.inventory.models import Warehouse
 
 M = TypeVar("M", bound=Base)
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -69,13 +70,16 @@ class BandIn(BaseModel):
 
 
 class SetRateTable(BaseModel):
-    """Replaces the method's rate table for one zone and basis; no bands removes it."""
+    """Replaces the method's rate table for one zone, basis and origin; no bands removes it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     zone_id: int
     basis: Basis
     bands: list[BandIn] = Field(default_factory=list, max_length=100)
+    origin_warehouse_id: int | None = Field(
+        default=None, description="only for parcels leaving this warehouse (they then ignore the zone's any-origin "
+                                  "tables); none: parcels from any warehouse")
 
 
 class SetFreeShipping(BaseModel):
@@ -248,9 +252,16 @@ def delete_method(uow: UnitOfWork, method_id: int) -> None:
     _changed(uow, "shipping_method.deleted.v1", {"id": method_id, "before": before})
 
 
-def _bands(uow: UnitOfWork, method_id: int, zone_id: int, basis: str) -> list[dict[str, str | None]]:
-    rows = uow.execute(select(ShippingRate).where(ShippingRate.method_id == method_id, ShippingRate.zone_id == zone_id,
-                                                  ShippingRate.basis == basis).order_by(ShippingRate.lower)).scalars()
+def _same_table(method_id: int, zone_id: int, basis: str, origin: int | None) -> tuple[Any, ...]:
+    origin_column = ShippingRate.origin_warehouse_id
+    return (ShippingRate.method_id == method_id, ShippingRate.zone_id == zone_id, ShippingRate.basis == basis,
+            origin_column.is_(None) if origin is None else origin_column == origin)
+
+
+def _bands(uow: UnitOfWork, method_id: int, zone_id: int, basis: str,
+           origin: int | None) -> list[dict[str, str | None]]:
+    rows = uow.execute(select(ShippingRate).where(*_same_table(method_id, zone_id, basis, origin))
+                       .order_by(ShippingRate.lower)).scalars()
     return [{"lower": str(r.lower), "upper": None if r.upper is None else str(r.upper), "price": str(r.price)}
             for r in rows]
 
@@ -259,17 +270,21 @@ def set_rate_table(uow: UnitOfWork, method_id: int, cmd: SetRateTable) -> None:
     uow.require(SETTINGS_MANAGE)
     _load(uow, ShippingMethod, method_id, "shipping method", "method_id")
     _load(uow, ShippingZone, cmd.zone_id, "zone", "zone_id")
+    origin = cmd.origin_warehouse_id
+    if origin is not None:
+        _load(uow, Warehouse, origin, "warehouse", "origin_warehouse_id")
     bands = check_bands([Band(b.lower, b.upper, b.price) for b in cmd.bands], whole=cmd.basis != "order_value")
     for index, band in enumerate(bands):
         check_price(band.price, f"bands[{index}].price")
-    before = _bands(uow, method_id, cmd.zone_id, cmd.basis)
-    uow.execute(delete(ShippingRate).where(ShippingRate.method_id == method_id, ShippingRate.zone_id == cmd.zone_id,
-                                           ShippingRate.basis == cmd.basis))
+    before = _bands(uow, method_id, cmd.zone_id, cmd.basis, origin)
+    uow.execute(delete(ShippingRate).where(*_same_table(method_id, cmd.zone_id, cmd.basis, origin)))
     uow.session.add_all(ShippingRate(tenant_id=uow.tenant_id, method_id=method_id, zone_id=cmd.zone_id,
-                                     basis=cmd.basis, lower=b.lower, upper=b.upper, price=b.price) for b in bands)
+                                     basis=cmd.basis, lower=b.lower, upper=b.upper, price=b.price,
+                                     origin_warehouse_id=origin) for b in bands)
     uow.session.flush()
     _changed(uow, "shipping_rates.set.v1", {"method_id": method_id, "zone_id": cmd.zone_id, "basis": cmd.basis,
-                                             "before": before, "after": _bands(uow, method_id, cmd.zone_id, cmd.basis)})
+                                             "origin_warehouse_id": origin, "before": before,
+                                             "after": _bands(uow, method_id, cmd.zone_id, cmd.basis, origin)})
 
 
 def set_free_shipping(uow: UnitOfWork, method_id: int, cmd: SetFreeShipping) -> None:
@@ -343,15 +358,20 @@ def method_detail(uow: UnitOfWork, method_id: int) -> dict[str, Any]:
     carrier = _load(uow, Carrier, method.carrier_id, "carrier", "carrier_id")
     zones = {z.id: z for z in uow.execute(select(ShippingZone).order_by(ShippingZone.position, ShippingZone.id))
              .scalars()}
-    tables: dict[tuple[int, str], list[ShippingRate]] = {}
-    for rate in uow.execute(select(ShippingRate).where(ShippingRate.method_id == method_id)
-                            .order_by(ShippingRate.zone_id, ShippingRate.basis, ShippingRate.lower)).scalars():
-        tables.setdefault((rate.zone_id, rate.basis), []).append(rate)
+    warehouses = {w.id: w for w in uow.execute(select(Warehouse).order_by(Warehouse.priority, Warehouse.id))
+                  .scalars()}
+    tables: dict[tuple[int, int, str], list[ShippingRate]] = {}
+    for rate in uow.execute(select(ShippingRate).where(ShippingRate.method_id == method_id)).scalars():
+        tables.setdefault((rate.zone_id, rate.origin_warehouse_id or 0, rate.basis), []).append(rate)
     free = {f.zone_id: f.threshold for f in uow.execute(
         select(FreeShippingThreshold).where(FreeShippingThreshold.method_id == method_id)).scalars()}
+    position = {zone_id: index for index, zone_id in enumerate(zones)}
+    ordered = sorted(tables.items(), key=lambda item: (position[item[0][0]], item[0][1], item[0][2]))
     return {"method": method, "carrier": carrier, "zones": list(zones.values()),
-            "tables": [{"zone": zones[zone_id], "basis": basis, "bands": bands}
-                       for (zone_id, basis), bands in tables.items()],
+            "warehouses": list(warehouses.values()),
+            "tables": [{"zone": zones[zone_id], "basis": basis, "origin": warehouses.get(origin),
+                        "bands": sorted(bands, key=lambda band: band.lower)}
+                       for (zone_id, origin, basis), bands in ordered],
             "free_shipping": [{"zone": zones[zone_id], "threshold": threshold} for zone_id, threshold in free.items()]}
 
 

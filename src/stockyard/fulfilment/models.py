@@ -4,7 +4,18 @@ with their lines and tracking events."""
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockyard.core.db import Base, CreatedAt
@@ -64,11 +75,15 @@ class ShippingMethod(TenantOwned, CreatedAt, Base):
 
 class ShippingRate(TenantOwned, Base):
     """One band of a rate table: method × zone × basis (weight in grams, order value in the method's currency, or
-    item count)."""
+    item count), for parcels from any warehouse or only from one (`origin_warehouse_id`)."""
 
     __tablename__ = "shipping_rates"
     __table_args__ = (
-        UniqueConstraint("method_id", "zone_id", "basis", "lower"),
+        UniqueConstraint("method_id", "zone_id", "basis", "lower", "origin_warehouse_id",
+                         name="uq_shipping_rates_band"),
+        # NULL origins are distinct in a unique constraint: the any-origin tables need their own index.
+        Index("uq_shipping_rates_any_origin", "method_id", "zone_id", "basis", "lower", unique=True,
+              sqlite_where=text("origin_warehouse_id IS NULL"), postgresql_where=text("origin_warehouse_id IS NULL")),
         CheckConstraint("basis IN ('weight', 'order_value', 'item_count')", name="basis"),
         CheckConstraint("lower >= 0 AND (upper IS NULL OR upper > lower) AND price >= 0", name="band"),
     )
@@ -80,6 +95,8 @@ class ShippingRate(TenantOwned, Base):
     lower: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     upper: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), default=None)
     price: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    # None: parcels from any warehouse; a warehouse: only parcels leaving it (these replace the any-origin tables).
+    origin_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"), default=None, index=True)
 
 
 class FreeShippingThreshold(TenantOwned, Base):

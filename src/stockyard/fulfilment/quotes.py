@@ -9,27 +9,31 @@ warehouses' handling days) in a small in-process cache:
   admin who changes a rate sees it at once; other processes pick the change up when their copy expires;
 - a quote that finds its copy fresh costs one statement (the SKUs' weights and sizes); a miss adds four.
 Quoting only reads: it needs an actor (the tenant: a storefront visitor or staff) but no staff permission.
+A parcel leaves from `origin_warehouse_id` (its handling days, and its own rate tables where it has some); without
+it, from the first active warehouse by priority. `origin_rates` prices parcels from every warehouse for allocation.
 """
 
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Engine, Numeric, Row, cast, literal, null, or_, select, union_all
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Engine, Integer, Numeric, Row, cast, literal, null, or_, select, union_all
 
 from stockyard.catalog.models import Sku
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from stockyard.core.iso_codes import check_country, check_currency
 from stockyard.core.uow import UnitOfWork
-from stockyard.fulfilment.domain import Address, Band, ZoneRule, parse_patterns
+from stockyard.fulfilment.domain import Address, Band, ZoneRule, parse_patterns, zone_for
 from stockyard.fulfilment.models import Carrier, FreeShippingThreshold, ShippingMethod, ShippingRate, ShippingZone
-from stockyard.fulfilment.rating import MethodRule, Origin, Parcel, Zone, rate
+from stockyard.fulfilment.rating import MethodRule, Origin, Parcel, RatedOption, Zone, rate, rate_method
 from stockyard.inventory.models import Warehouse
 
 log = logging.getLogger(__name__)
@@ -151,31 +155,39 @@ def _load_config(uow: UnitOfWork) -> ShippingConfig:
         .join(c, c.c.id == m.c.carrier_id)
         .where(m.c.tenant_id == tenant, m.c.active.is_(True), c.c.active.is_(True)).order_by(m.c.code)))
     tables: dict[int, dict[tuple[int, str], list[Band]]] = {}
+    origin_tables: dict[int, dict[tuple[int, int, str], list[Band]]] = {}
     free: dict[int, dict[int, Decimal]] = {}
     bands_and_thresholds = union_all(
-        select(r.c.method_id, r.c.zone_id, r.c.basis, r.c.lower, r.c.upper, r.c.price).where(r.c.tenant_id == tenant),
+        select(r.c.method_id, r.c.zone_id, r.c.basis, r.c.lower, r.c.upper, r.c.price, r.c.origin_warehouse_id)
+        .where(r.c.tenant_id == tenant),
         select(f.c.method_id, f.c.zone_id, literal("free"), f.c.threshold, cast(null(), Numeric(14, 4)),
-               cast(literal(0), Numeric(12, 4))).where(f.c.tenant_id == tenant),
+               cast(literal(0), Numeric(12, 4)), cast(null(), Integer)).where(f.c.tenant_id == tenant),
     )
     for row in uow.conn.execute(bands_and_thresholds):
-        method_id, zone_id, basis, lower, upper, price = row
+        method_id, zone_id, basis, lower, upper, price, origin = row
         if basis == "free":
             free.setdefault(method_id, {})[zone_id] = Decimal(lower)
+            continue
+        band = Band(Decimal(lower), None if upper is None else Decimal(upper), Decimal(price))
+        if origin is None:
+            tables.setdefault(method_id, {}).setdefault((zone_id, basis), []).append(band)
         else:
-            tables.setdefault(method_id, {}).setdefault((zone_id, basis), []).append(
-                Band(Decimal(lower), None if upper is None else Decimal(upper), Decimal(price)))
-    methods = tuple(_method_rule(row, tables.get(row.id, {}), free.get(row.id, {})) for row in method_rows)
+            origin_tables.setdefault(method_id, {}).setdefault((origin, zone_id, basis), []).append(band)
+    methods = tuple(_method_rule(row, tables.get(row.id, {}), origin_tables.get(row.id, {}), free.get(row.id, {}))
+                    for row in method_rows)
     warehouses = list(uow.conn.execute(select(w.c.id, w.c.name, w.c.handling_days).where(
         w.c.tenant_id == tenant, w.c.active.is_(True)).order_by(w.c.priority, w.c.id)))
     origins = {row.id: Origin(row.id, row.name, row.handling_days) for row in warehouses}
     return ShippingConfig(zones, methods, origins, origins[warehouses[0].id] if warehouses else None)
 
 
-def _method_rule(row: Row[Any], tables: dict[tuple[int, str], list[Band]], free: dict[int, Decimal]) -> MethodRule:
+def _method_rule(row: Row[Any], tables: dict[tuple[int, str], list[Band]],
+                 origin_tables: dict[tuple[int, int, str], list[Band]], free: dict[int, Decimal]) -> MethodRule:
     return MethodRule(
         method_id=row.id, code=row.code, name=row.name, currency=row.currency, carrier_code=row.carrier_code,
         carrier_name=row.carrier_name, transit_days=row.transit_days, dim_divisor=row.dim_divisor,
         tables={key: tuple(sorted(bands, key=lambda b: b.lower)) for key, bands in tables.items()},
+        origin_tables={key: tuple(sorted(bands, key=lambda b: b.lower)) for key, bands in origin_tables.items()},
         free_thresholds=free, remote_area_surcharge=Decimal(row.remote_area_surcharge),
         remote_area_patterns=tuple(parse_patterns(row.remote_area_patterns, "remote_area_patterns")),
         oversize_surcharge=Decimal(row.oversize_surcharge), oversize_length_mm=row.oversize_length_mm)
@@ -247,3 +259,61 @@ def quote(uow: UnitOfWork, req: QuoteRequest, today: date | None = None) -> list
     """Every shipping option for these lines to this address, cheapest first. An address outside every zone is
     refused (ValidationFailed on `shipping_address`); a parcel no method can carry gives an empty list."""
     return quote_details(uow, req, today).options
+
+
+# ---- pricing parcels from each warehouse (the cheapest-shipping allocation strategy) ------------------------
+
+@dataclass(frozen=True)
+class OriginRates:
+    """Prices parcels to one address from any active warehouse: with the order's method, or with the cheapest of
+    the methods in the order's currency. As for a shipment (fulfilment/shipments.py), the parcel's value counts
+    for value bands and free shipping only when the method's currency is the order's."""
+
+    zone: Zone
+    address: Address
+    methods: tuple[MethodRule, ...]
+    origins: Mapping[int, Origin]
+    order_currency: str
+    today: date
+
+    @property
+    def method_name(self) -> str:
+        return self.methods[0].name if len(self.methods) == 1 else "the cheapest method"
+
+    @property
+    def currency(self) -> str:
+        return self.methods[0].currency
+
+    def cost(self, warehouse_id: int, parcel: Parcel) -> Decimal | None:
+        """The price of this parcel from this warehouse; None when no method can carry it from there."""
+        origin = self.origins.get(warehouse_id)
+        if origin is None:
+            return None
+        costs = []
+        for method in self.methods:
+            valued = parcel if method.currency == self.order_currency else replace(parcel, order_value=Decimal(0))
+            outcome = rate_method(method, self.zone, self.address, valued, origin, self.today)
+            if isinstance(outcome, RatedOption):
+                costs.append(outcome.cost)
+        return min(costs, default=None)
+
+
+def origin_rates(uow: UnitOfWork, destination: Mapping[str, Any], order_currency: str, method_id: int | None,
+                 today: date | None = None) -> OriginRates | None:
+    """What allocation needs to compare warehouses by shipping cost, from the cached configuration (no statement
+    when the copy is fresh). None when the address is in no zone or no method can be used: nothing to compare."""
+    try:
+        to = Destination.model_validate(destination)
+    except PydanticValidationError:
+        return None
+    config = shipping_config(uow)
+    address = Address(to.country.strip().upper(), to.postcode.strip(), to.region.strip())
+    zone_id = zone_for(address, [z.rule for z in config.zones])
+    if zone_id is None:
+        return None
+    zone = next(z for z in config.zones if z.rule.zone_id == zone_id)
+    methods = tuple(m for m in config.methods if m.method_id == method_id) or tuple(
+        m for m in config.methods if m.currency == order_currency)
+    if not methods:
+        return None
+    return OriginRates(zone, address, methods, config.origins, order_currency, today or utcnow().date())

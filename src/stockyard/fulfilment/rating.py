@@ -9,6 +9,9 @@ a database. Rules:
 - every rate table a method has for the zone (bases `weight`, `order_value`, `item_count`) must have a band for
   the parcel, and the method's price is the sum of those bands' prices; a method with no table for the zone, or
   whose parcel falls outside a table's bands, is not offered (the reason is kept for debugging);
+- a rate table applies to parcels from any warehouse, or only to parcels leaving one warehouse (the origin): when
+  a method has tables for the zone from the parcel's origin, those are used and the any-origin tables of that
+  zone are not (so "Berlin → Germany 4.90" can stand beside a general "→ Germany 6.90");
 - surcharges are added: remote area (the postcode matches one of the method's remote-area patterns) and oversize
   (the parcel's longest side exceeds the method's limit);
 - an order value at or above the zone's free-shipping threshold makes the whole price 0.00;
@@ -16,7 +19,7 @@ a database. Rules:
   plus the method's transit days, counted in working days (Monday to Friday).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -46,6 +49,29 @@ class Parcel:
 
 
 @dataclass(frozen=True)
+class Item:
+    """One unit of an order line: its weight, size and value."""
+
+    weight_g: int
+    volume_mm3: int = 0
+    longest_side_mm: int = 0
+    unit_value: Decimal = Decimal(0)
+
+
+def parcel_of(items: Iterable[tuple[Item, int]]) -> Parcel:
+    """The parcel holding `quantity` units of each item."""
+    weight = volume = count = longest = 0
+    value = Decimal(0)
+    for item, quantity in items:
+        weight += item.weight_g * quantity
+        volume += item.volume_mm3 * quantity
+        count += quantity
+        longest = max(longest, item.longest_side_mm)
+        value += item.unit_value * quantity
+    return Parcel(weight_g=weight, volume_mm3=volume, item_count=count, order_value=value, longest_side_mm=longest)
+
+
+@dataclass(frozen=True)
 class Origin:
     warehouse_id: int
     name: str
@@ -62,8 +88,10 @@ class MethodRule:
     carrier_name: str = ""
     transit_days: int = 2
     dim_divisor: int = 5000
-    # (zone id, basis) → bands sorted by lower bound.
+    # (zone id, basis) → bands sorted by lower bound: tables for parcels from any warehouse.
     tables: Mapping[tuple[int, str], tuple[Band, ...]] = field(default_factory=dict)
+    # (origin warehouse id, zone id, basis) → bands: tables only for parcels leaving that warehouse.
+    origin_tables: Mapping[tuple[int, int, str], tuple[Band, ...]] = field(default_factory=dict)
     # zone id → order value at or above which this method ships free.
     free_thresholds: Mapping[int, Decimal] = field(default_factory=dict)
     remote_area_surcharge: Decimal = Decimal(0)
@@ -153,10 +181,16 @@ def promised_date(today: date, origin: Origin, method: MethodRule) -> date:
 def rate_method(method: MethodRule, zone: Zone, address: Address, parcel: Parcel, origin: Origin,
                 today: date) -> RatedOption | NotOffered:
     zone_id = zone.rule.zone_id
-    tables = {basis: method.tables[(zone_id, basis)] for basis in BASES if method.tables.get((zone_id, basis))}
+    from_origin = {basis: bands for basis in BASES
+                   if (bands := method.origin_tables.get((origin.warehouse_id, zone_id, basis)))}
+    tables = from_origin or {basis: method.tables[(zone_id, basis)] for basis in BASES
+                             if method.tables.get((zone_id, basis))}
     if not tables:
-        return NotOffered(method, f"{method.code} has no rates for zone {zone.name}")
+        return NotOffered(method, f"{method.code} has no rates for zone {zone.name} from {origin.name}"
+                          if method.origin_tables else f"{method.code} has no rates for zone {zone.name}")
     steps = [_zone_text(zone, address)]
+    if from_origin:
+        steps.append(f"rates for parcels from {origin.name}")
     total = Decimal(0)
     values: dict[str, Decimal] = {"order_value": parcel.order_value, "item_count": Decimal(parcel.item_count)}
     if "weight" in tables:

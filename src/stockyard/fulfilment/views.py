@@ -126,7 +126,7 @@ add_resource_routes(router, CARRIERS)
 
 # ---- methods --------------------------------------------------------------------------------------------------
 
-RATE_NAMES = {"zone_id", "basis", "bands"} | {f"bands.{i}.{k}" for i in range(BAND_ROWS)
+RATE_NAMES = {"zone_id", "basis", "origin_warehouse_id", "bands"} | {f"bands.{i}.{k}" for i in range(BAND_ROWS)
                                                for k in ("lower", "upper", "price")}
 
 
@@ -168,18 +168,21 @@ def method_page(request: Request, engine: Engine, actor: Actor, method_id: int, 
     return admin_page(request, actor, "admin/commerce/shipping_method.html", status_code, section="shipping",
                       band_rows=BAND_ROWS, form=dict(form or {"basis": "weight"}), errors=errors or {},
                       free_form=dict(free_form or {}), free_errors=free_errors or {},
-                      zone_options=[(zone.id, zone.name) for zone in found["zones"]], **found)
+                      zone_options=[(zone.id, zone.name) for zone in found["zones"]],
+                      origin_options=[(w.id, f"{w.code} — {w.name}") for w in found["warehouses"]], **found)
 
 
 @router.get("/methods/{method_id}", response_class=HTMLResponse)
 def method_detail(method_id: int, request: Request, engine: EngineDep, actor: PageActor, zone_id: int | None = None,
-                  basis: str = "weight") -> Response:
+                  basis: str = "weight", origin: int | None = None) -> Response:
     form: dict[str, Any] = {"basis": basis}
     if zone_id is not None:
         found = read(engine, actor, config.method_detail, method_id)
         form["zone_id"] = zone_id
+        form["origin_warehouse_id"] = "" if origin is None else origin
         for table in found["tables"]:
-            if table["zone"].id == zone_id and table["basis"] == basis:
+            table_origin = None if table["origin"] is None else table["origin"].id
+            if table["zone"].id == zone_id and table["basis"] == basis and table_origin == origin:
                 for index, band in enumerate(table["bands"][:BAND_ROWS]):
                     form[f"bands.{index}.lower"] = _plain(band.lower)
                     form[f"bands.{index}.upper"] = "" if band.upper is None else _plain(band.upper)
@@ -192,7 +195,7 @@ async def set_rates(method_id: int, request: Request, engine: EngineDep, actor: 
     form = await check_csrf(request)
     await run(read, engine, actor, config.method_detail, method_id)
     try:
-        cmd = config.SetRateTable(**given(form, "zone_id", "basis"),
+        cmd = config.SetRateTable(**given(form, "zone_id", "basis", "origin_warehouse_id"),
                                   bands=[{k: v for k, v in band.items() if v}
                                          for band in rows(form, "bands", ("lower", "upper", "price"), BAND_ROWS)])
         await run(perform, engine, actor, config.set_rate_table, method_id, cmd)

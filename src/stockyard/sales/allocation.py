@@ -7,15 +7,20 @@ and allocated later by `allocate_backorders` when stock arrives.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Date, bindparam, func, insert, select, update
 
+from stockyard.catalog.models import Sku
 from stockyard.core.errors import Conflict
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.domain import Address, ZoneRule, parse_patterns, zone_for
 from stockyard.fulfilment.models import ShippingZone
+from stockyard.fulfilment.quotes import origin_rates
+from stockyard.fulfilment.rating import Item, parcel_of
 from stockyard.inventory.domain import Status as StockStatus
 from stockyard.inventory.models import Reservation, ReservationLine, StockLevel, Warehouse
 from stockyard.inventory.reservations import ReserveStock, release_reservation, reserve_stock
@@ -24,11 +29,12 @@ from stockyard.sales.domain import (
     STRATEGY_NAMES,
     AllocationPlan,
     Need,
+    ShippingRates,
     WarehouseOption,
     plan_allocation,
     status_after_allocation,
 )
-from stockyard.sales.models import OrderAllocation, OrderLine
+from stockyard.sales.models import Order, OrderAllocation, OrderLine
 
 _levels = StockLevel.__table__
 _warehouses = Warehouse.__table__
@@ -36,6 +42,8 @@ _res = Reservation.__table__
 _res_lines = ReservationLine.__table__
 _alloc = OrderAllocation.__table__
 _order_lines = OrderLine.__table__
+_orders = Order.__table__
+_skus = Sku.__table__
 
 _FREE_BY_WAREHOUSE = (
     select(_levels.c.sku_id, _levels.c.warehouse_id, func.sum(_levels.c.on_hand - _levels.c.reserved).label("free"))
@@ -55,8 +63,16 @@ _LINE_PROGRESS = (
     .values(allocated=_order_lines.c.allocated + bindparam("b_allocated"), backordered=bindparam("b_backordered"),
             backorder_expected_on=bindparam("b_expected", type_=Date))
 )
-_WAREHOUSES = select(_warehouses.c.id, _warehouses.c.priority, _warehouses.c.country, _warehouses.c.postcode).where(
-    _warehouses.c.tenant_id == bindparam("tenant_id"), _warehouses.c.active.is_(True))
+_WAREHOUSES = select(_warehouses.c.id, _warehouses.c.code, _warehouses.c.priority, _warehouses.c.country,
+                     _warehouses.c.postcode).where(_warehouses.c.tenant_id == bindparam("tenant_id"),
+                                                   _warehouses.c.active.is_(True))
+# What the cheapest_shipping strategy prices parcels with: each line's unit price and size, the order's method.
+_PARCEL_FACTS = (
+    select(_order_lines.c.id, _order_lines.c.unit_price, _skus.c.weight_g, _skus.c.length_mm, _skus.c.width_mm,
+           _skus.c.height_mm, _orders.c.currency, _orders.c.shipping_method_id)
+    .join(_orders, _orders.c.id == _order_lines.c.order_id).join(_skus, _skus.c.id == _order_lines.c.sku_id)
+    .where(_order_lines.c.tenant_id == bindparam("tenant_id"), _order_lines.c.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,29 @@ def _distances(uow: UnitOfWork, destination: dict[str, str] | None, warehouses: 
     return out
 
 
+def _shipping_rates(uow: UnitOfWork, lines: list[LineToAllocate],
+                    destination: dict[str, str] | None) -> ShippingRates | None:
+    """Prices the parcels a plan would send, with the rate engine from each warehouse as origin: the order's
+    shipping method, or the cheapest method in the order's currency when it has none. One statement (the lines'
+    prices and sizes) besides the cached shipping configuration. None when nothing can be priced (no address,
+    an address in no zone, no method): the strategy then falls back to fewest shipments and warehouse priority."""
+    if not destination:
+        return None
+    rows = list(uow.conn.execute(_PARCEL_FACTS, {"tenant_id": uow.tenant_id, "ids": [x.line_id for x in lines]}))
+    if not rows:
+        return None
+    engine = origin_rates(uow, destination, rows[0].currency, rows[0].shipping_method_id)
+    if engine is None:
+        return None
+    items = {r.id: Item(r.weight_g, r.length_mm * r.width_mm * r.height_mm, max(r.length_mm, r.width_mm, r.height_mm),
+                        r.unit_price) for r in rows}
+
+    def cost(warehouse_id: int, parcel: Mapping[int, int]) -> Decimal | None:
+        return engine.cost(warehouse_id, parcel_of((items[line_id], units) for line_id, units in parcel.items()))
+
+    return ShippingRates(cost, engine.currency, engine.method_name)
+
+
 def allocate_lines(uow: UnitOfWork, order_id: int, order_number: str, lines: list[LineToAllocate], *,
                    strategy: str, allow_split: bool, destination: dict[str, str] | None,
                    ordered_total: int, allocated_before: int | None = None) -> AllocationResult:
@@ -123,9 +162,11 @@ def allocate_lines(uow: UnitOfWork, order_id: int, order_number: str, lines: lis
             free[warehouse_id][line.sku_id] = free[warehouse_id].get(line.sku_id, 0) + units
     warehouses = list(uow.conn.execute(_WAREHOUSES, {"tenant_id": uow.tenant_id}))
     distances = _distances(uow, destination, warehouses) if strategy == "nearest" else {}
-    options = [WarehouseOption(w.id, w.priority, free.get(w.id, {}), distances.get(w.id, 0)) for w in warehouses]
+    rates = _shipping_rates(uow, lines, destination) if strategy == "cheapest_shipping" else None
+    options = [WarehouseOption(w.id, w.priority, free.get(w.id, {}), distances.get(w.id, 0), label=w.code)
+               for w in warehouses]
     plan = plan_allocation(strategy, [Need(line.line_id, line.sku_id, line.quantity) for line in lines], options,
-                           allow_split)
+                           allow_split, rates)
     return _finish(uow, order_id, order_number, lines, plan, held, ordered_total, allocated_before)
 
 
