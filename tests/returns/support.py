@@ -51,7 +51,7 @@ def place_order(shop: Shop, customer_id: int | None = None, **quantities: int) -
     cmd = checkout.PlaceOrder(idempotency_key=uuid.uuid4().hex, email="erika@example.com",
                               shipping_address=shop.address(), shipping_method_id=shop.method_id,
                               payment_method_id=shop.card_method_id, card=CARD)
-    return perform(e, shop.actor, checkout.place_order, token, cmd, customer_id)
+    return checkout.place_order(e, shop.actor, token, cmd, customer_id)
 
 
 def delivered_order(shop: Shop, **quantities: int) -> Delivered:

@@ -43,7 +43,7 @@ def checkout_order(shop: Shop, lines: dict[str, int], *, bank: bool = False, car
         idempotency_key=uuid.uuid4().hex, email=email, shipping_address=shop.address(),
         shipping_method_id=shop.method_id, payment_method_id=shop.bank_method_id if bank else shop.card_method_id,
         card=None if bank else shop.card(card))
-    return perform(shop.ctx.engine, shop.actor, checkout.place_order, token, cmd)
+    return checkout.place_order(shop.ctx.engine, shop.actor, token, cmd)
 
 
 def phone_order(shop: Shop, lines: dict[str, int], **changes: object) -> staff_order.StaffOrderPlaced:

@@ -66,7 +66,7 @@ def order_cmd(shop: Shop, token: str, **changes: Any) -> PlaceOrder:
 
 
 def place(shop: Shop, token: str, cmd: PlaceOrder, customer_id: int | None = None) -> checkout.PlacedOrder:
-    return perform(shop.ctx.engine, shop.actor, checkout.place_order, token, cmd, customer_id)
+    return checkout.place_order(shop.ctx.engine, shop.actor, token, cmd, customer_id)
 
 
 def counts(shop: Shop) -> tuple[int, int, int]:

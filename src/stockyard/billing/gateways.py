@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from stockyard.billing.domain import CAPTURE_MODES
 from stockyard.billing.models import PaymentMethod
@@ -123,6 +123,15 @@ class Gateway(Protocol):
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent: ...
 
 
+class CheckoutGateway(Protocol):
+    """A provider as the storefront checkout talks to it: outside any transaction of ours, so whatever it records
+    stays recorded whatever becomes of the order (as with a remote provider)."""
+
+    def authorize(self, request: AuthorizeRequest) -> GatewayResult: ...
+
+    def void_by_key(self, idempotency_key: str) -> GatewayResult: ...
+
+
 @dataclass(frozen=True)
 class MethodConfig:
     """A payment method as the payment services need it; secrets are decrypted only when a gateway is built."""
@@ -179,6 +188,19 @@ def build_gateway(uow: UnitOfWork, method: MethodConfig) -> Gateway:
         from stockyard.billing.test_gateway import SimulatedCardGateway
 
         return SimulatedCardGateway.for_method(uow.conn, method)
+    raise Conflict(f"payments through {method.gateway} are not available yet; choose another payment method",
+                   field="method_id")
+
+
+def checkout_gateway(engine: Engine, method: MethodConfig) -> CheckoutGateway:
+    if method.is_manual:
+        from stockyard.billing.manual import ManualGateway
+
+        return ManualGateway(method.gateway)
+    if method.gateway == "test":
+        from stockyard.billing.test_gateway import SimulatedCardProvider
+
+        return SimulatedCardProvider(engine, method)
     raise Conflict(f"payments through {method.gateway} are not available yet; choose another payment method",
                    field="method_id")
 

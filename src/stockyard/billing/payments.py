@@ -20,10 +20,14 @@ from stockyard.billing.errors import PaymentDeclined, PaymentFailed, PaymentTime
 from stockyard.billing.gateways import (
     AuthorizeRequest,
     CardInput,
+    CheckoutGateway,
     Gateway,
+    GatewayResult,
     GatewayTimeout,
+    MethodConfig,
     WebhookEvent,
     build_gateway,
+    checkout_gateway,
     load_method,
 )
 from stockyard.billing.models import Payment, PaymentMethod, PaymentTransaction
@@ -109,43 +113,75 @@ def _log(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
 
 # ---- taking the payment at checkout ---------------------------------------------------------------------------
 
-def take_payment(uow: UnitOfWork, cmd: TakePayment) -> PaymentOutcome:
-    """Authorises (and, when the method captures at order, captures) the order's payment. A decline or a timeout
-    raises PaymentDeclined / PaymentTimedOut, so the caller's transaction, and the order with it, rolls back."""
-    uow.require(ORDERS_PLACE)
-    amount = _amount(cmd.amount)
-    currency = cmd.currency.strip().upper()
+def payment_request(method: MethodConfig, amount: Decimal, currency: str, idempotency_key: str,
+                    card: CardInput | None = None, token: str | None = None, description: str = "",
+                    return_url: str = "") -> AuthorizeRequest:
+    """What we ask the provider, checked first: a positive amount in cents, a currency, a key, an active method."""
+    amount = _amount(amount)
+    currency = currency.strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise ValidationFailed("must be a 3-letter currency code", field="currency")
-    if not 1 <= len(cmd.idempotency_key) <= 80:
+    if not 1 <= len(idempotency_key) <= 80:
         raise ValidationFailed("must be 1 to 80 characters", field="idempotency_key")
-    method = load_method(uow, cmd.method_id)
     if not method.active:
         raise Conflict(f"the payment method '{method.name}' is not available", field="method_id")
-    gateway = build_gateway(uow, method)
     capture_now = method.capture_mode == "order" and not method.is_manual
-    request = AuthorizeRequest(amount, currency, cmd.idempotency_key, cmd.card, cmd.token, cmd.description,
-                               cmd.return_url, capture=capture_now)
+    return AuthorizeRequest(amount, currency, idempotency_key, card, token, description, return_url,
+                            capture=capture_now)
+
+
+def _authorize(gateway: Gateway | CheckoutGateway, request: AuthorizeRequest) -> GatewayResult:
+    """The provider's answer; a decline, a failure or a timeout (reversed at once) raises."""
     try:
         result = gateway.authorize(request)
     except GatewayTimeout:
-        _reverse(gateway, cmd.idempotency_key)
+        _reverse(gateway, request.idempotency_key)
         raise PaymentTimedOut(TIMED_OUT, field="payment") from None
     if result.status == "declined":
         raise PaymentDeclined(f"the payment was declined: {result.message}", field="card")
     if result.status == "error":
         raise PaymentFailed(f"the payment could not be made: {result.message}", field="payment")
-    # approved, or pending (manual) / requires_action (the customer confirms first)
+    return result  # approved, or pending (manual) / requires_action (the customer confirms first)
+
+
+def take_payment(uow: UnitOfWork, cmd: TakePayment) -> PaymentOutcome:
+    """Authorises (and, when the method captures at order, captures) the order's payment inside the caller's
+    transaction (staff phone orders). A decline or a timeout raises PaymentDeclined / PaymentTimedOut, so the
+    caller's transaction, and the order with it, rolls back. The storefront checkout asks the provider outside its
+    transactions instead (authorize_at_checkout)."""
+    uow.require(ORDERS_PLACE)
+    method = load_method(uow, cmd.method_id)
+    request = payment_request(method, cmd.amount, cmd.currency, cmd.idempotency_key, cmd.card, cmd.token,
+                              cmd.description, cmd.return_url)
+    result = _authorize(build_gateway(uow, method), request)
+    return record_authorization(uow, cmd.order_id, method, request, result)
+
+
+def authorize_at_checkout(engine: Engine, method: MethodConfig, request: AuthorizeRequest) -> GatewayResult:
+    """The checkout's call to the provider, made while no transaction of ours is open (no lock is held however
+    long the provider takes). Raises PaymentDeclined / PaymentFailed / PaymentTimedOut."""
+    return _authorize(checkout_gateway(engine, method), request)
+
+
+def reverse_at_checkout(engine: Engine, method: MethodConfig, idempotency_key: str) -> None:
+    """Undo at the provider what the checkout's authorisation did, when its order could not be written."""
+    _reverse(checkout_gateway(engine, method), idempotency_key)
+
+
+def record_authorization(uow: UnitOfWork, order_id: int, method: MethodConfig, request: AuthorizeRequest,
+                         result: GatewayResult) -> PaymentOutcome:
+    """The payment of an order, as the provider answered `request`: its row, its log and its events."""
+    amount, currency = request.amount, request.currency
     state = state_after(amount, result.captured, Decimal(0)) if result.status == "approved" else result.status
     now = utcnow()
-    values = {"tenant_id": uow.tenant_id, "order_id": cmd.order_id, "method_id": method.id, "gateway": method.gateway,
+    values = {"tenant_id": uow.tenant_id, "order_id": order_id, "method_id": method.id, "gateway": method.gateway,
               "state": state, "amount": amount, "captured_amount": result.captured, "refunded_amount": Decimal(0),
-              "currency": currency, "reference": result.reference, "idempotency_key": cmd.idempotency_key,
+              "currency": currency, "reference": result.reference, "idempotency_key": request.idempotency_key,
               "capture_mode": method.capture_mode, "action_url": result.action_url,
               "message": result.message[:300], "created_at": now, "updated_at": now}
     inserted = insert_or_skip(uow.conn, _PAY, values, [_PAY.c.id])
     if inserted is None:  # this idempotency key was paid before: the same answer, nothing charged again
-        return _replayed(uow, cmd)
+        return _replayed(uow, order_id, request.idempotency_key)
     row = {**values, "id": inserted.id}
     log = [{"payment_id": row["id"], "kind": "authorize", "amount": amount, "reference": result.reference,
             "message": result.message[:300]}]
@@ -163,16 +199,16 @@ def take_payment(uow: UnitOfWork, cmd: TakePayment) -> PaymentOutcome:
     return PaymentOutcome(row["id"], state, result.action_url, result.message)
 
 
-def _reverse(gateway: Gateway, key: str) -> None:
+def _reverse(gateway: Gateway | CheckoutGateway, key: str) -> None:
     """Best effort after a timeout: undo at the gateway whatever the unanswered request did."""
     with contextlib.suppress(GatewayTimeout):  # else the provider's expiry releases an uncaptured authorisation
         gateway.void_by_key(key)
 
 
-def _replayed(uow: UnitOfWork, cmd: TakePayment) -> PaymentOutcome:
+def _replayed(uow: UnitOfWork, order_id: int, key: str) -> PaymentOutcome:
     row = uow.conn.execute(select(_PAY).where(_PAY.c.tenant_id == uow.tenant_id,
-                                              _PAY.c.idempotency_key == cmd.idempotency_key)).first()
-    if row is None or row.order_id != cmd.order_id:
+                                              _PAY.c.idempotency_key == key)).first()
+    if row is None or row.order_id != order_id:
         raise Conflict("this idempotency key was used for another payment", field="idempotency_key")
     return PaymentOutcome(row.id, row.state, row.action_url, row.message)
 

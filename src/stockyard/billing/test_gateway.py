@@ -316,6 +316,31 @@ class SimulatedCardGateway:
         return _result_of(row)
 
 
+class SimulatedCardProvider:
+    """The test gateway as the storefront checkout calls it, from outside any transaction of ours, as it would call
+    a remote provider: each call is booked in a short transaction of its own and stays booked whatever becomes of
+    the order; the timeout card's lost answer is waited for with no transaction open."""
+
+    def __init__(self, engine: Engine, method: MethodConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.engine = engine
+        self.method = method
+        self.sleep = sleep
+
+    def authorize(self, request: AuthorizeRequest) -> GatewayResult:
+        with UnitOfWork(self.engine) as books:
+            gateway = SimulatedCardGateway(books.conn, self.method, sleep=lambda _: None)
+            try:
+                return gateway.authorize(request)
+            except GatewayTimeout as timeout:  # booked: commit it, then keep the caller waiting
+                lost = timeout
+        self.sleep(gateway.timeout_seconds)
+        raise lost
+
+    def void_by_key(self, idempotency_key: str) -> GatewayResult:
+        with UnitOfWork(self.engine) as books:
+            return SimulatedCardGateway(books.conn, self.method).void_by_key(idempotency_key)
+
+
 def _new_reference() -> str:
     return "tch_" + secrets.token_urlsafe(18)
 

@@ -1,13 +1,15 @@
 """Checkout: the customer's details, live shipping options, and place-order.
 
-`place_order` is one transaction: it re-prices the cart from the price list (never from the form), checks the
-holds, quotes shipping, writes the order and its lines, turns the holds into the order's, takes the payment and
-allocates. A declined or timed-out payment raises, so nothing of it stays; the caller then lets the holds go
+`place_order` runs in three steps so that no transaction is open while the payment provider works: prepare (one
+transaction: re-price the cart from the price list, never from the form; check the holds; quote shipping; claim
+the cart), ask the provider, record (one transaction: the order, its lines, its payment, its allocation). A
+declined or timed-out payment leaves no order and gives the cart back; the caller then lets the holds go
 (`carts.release_cart`). A replayed request (same idempotency key) returns the order it placed the first time.
 """
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from stockyard.billing.domain import AVAILABLE_GATEWAYS
+from stockyard.billing.errors import PaymentFailed
+from stockyard.billing.gateways import AuthorizeRequest, GatewayResult, MethodConfig, load_method
 from stockyard.billing.models import PaymentMethod
-from stockyard.billing.payments import CardInput, TakePayment, take_payment
+from stockyard.billing.payments import (
+    CardInput,
+    authorize_at_checkout,
+    payment_request,
+    record_authorization,
+    reverse_at_checkout,
+)
 from stockyard.catalog.models import Product, Sku
 from stockyard.catalog.price_lookup import unit_prices
 from stockyard.core.actor import Actor
@@ -27,17 +36,21 @@ from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_country
 from stockyard.core.outbox import add_events
-from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.core.uow import UnitOfWork, perform
 from stockyard.fulfilment.quotes import Destination, QuoteLine, QuoteRequest, ShippingOption, quote
 from stockyard.identity.domain import ORDERS_PLACE
 from stockyard.inventory.models import Reservation
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
 from stockyard.sales.carts import CartRow, _hold, open_cart
-from stockyard.sales.domain import PricedLine, Status, order_totals
+from stockyard.sales.domain import PricedLine, Status, Totals, order_totals
 from stockyard.sales.models import Cart, CartLine, Channel, Order, OrderEvent, OrderLine, OrderNumber
 from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# How long a claimed cart's holds are kept while the payment provider answers; a checkout still paying after
+# this long is given back by the stalled-checkout job (sales/jobs.py).
+CHECKOUT_GRACE = timedelta(minutes=10)
+BEING_PLACED = "this cart's order is being placed; wait a moment, then look at your orders"
 _carts = Cart.__table__
 _cart_lines = CartLine.__table__
 _orders = Order.__table__
@@ -207,27 +220,58 @@ def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[Car
     return CartRow(row.id, token, row.channel_id, row.customer_id, row.currency, row.hold_minutes), row
 
 
-def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int | None = None) -> PlacedOrder:
-    actor = uow.require(ORDERS_PLACE)
+@dataclass(frozen=True)
+class PreparedOrder:
+    """A checked, priced and claimed checkout, waiting for the provider's answer (prepare_order)."""
+
+    cart: CartRow
+    lines: list[CartLineRow]
+    holds: dict[int, int]  # sku id → the reservation holding it
+    priced: list[PricedLine]
+    option: ShippingOption
+    totals: Totals
+    channel: Any
+    method: MethodConfig
+    request: AuthorizeRequest
+
+
+def place_order(engine: Engine, actor: Actor, token: str, cmd: PlaceOrder,
+                customer_id: int | None = None) -> PlacedOrder:
+    """Place the cart's order and take its payment. A decline or a timeout leaves no order and gives the cart back
+    (its holds are the caller's to release); when the order cannot be recorded after the provider said yes, the
+    authorisation is reversed."""
+    prepared = perform(engine, actor, prepare_order, token, cmd)
+    if isinstance(prepared, PlacedOrder):
+        return prepared
+    try:
+        result = authorize_at_checkout(engine, prepared.method, prepared.request)
+    except PaymentFailed:
+        perform(engine, actor, reopen_cart, prepared.cart.id, cmd.idempotency_key)
+        raise
+    try:
+        return perform(engine, actor, record_order, prepared, cmd, result, customer_id)
+    except BaseException:
+        perform(engine, actor, reopen_cart, prepared.cart.id, cmd.idempotency_key)
+        reverse_at_checkout(engine, prepared.method, cmd.idempotency_key)
+        raise
+
+
+def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder | PlacedOrder:
+    """Everything checked and priced before money moves: the cart's lines (lapsed holds renewed), prices from the
+    price list, shipping quoted again, the total the customer saw. Then the cart is claimed (open → paying), so a
+    second place-order for it waits for this one and finds it taken, and its holds are kept for CHECKOUT_GRACE
+    however long the provider takes."""
+    uow.require(ORDERS_PLACE)
     cart, channel = _checkout_context(uow, token, cmd)
     if channel.existing_order is not None:
         replay = _existing(uow, cmd.idempotency_key)
         if replay is not None:
             return replay
     if channel.state != "open":
-        raise Conflict(f"this cart is {channel.state}; start a new one", field="cart")
+        raise Conflict(BEING_PLACED if channel.state == "paying" else f"this cart is {channel.state}; start a new one",
+                       field="cart")
     if not channel.method_offered:
         raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
-    now = utcnow()
-    # Claim the cart first: a second place-order for it (another key, another tab) waits here for this one's
-    # commit and then finds it ordered, so the same holds can never back two orders.
-    claimed = uow.conn.execute(update(_carts).where(_carts.c.id == cart.id, _carts.c.state == "open").values(
-        state="ordered", email=cmd.email, updated_at=now)).rowcount
-    if not claimed:
-        replay = _existing(uow, cmd.idempotency_key)  # the same request, placed by a twin that committed first
-        if replay is not None:
-            return replay
-        raise Conflict("this cart was ordered a moment ago; start a new one", field="cart")
     lines = _cart_lines_with_holds(uow, cart.id)
     if not lines:
         raise Conflict("the cart is empty", field="cart")
@@ -248,19 +292,47 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
         raise Conflict(f"the total is now {totals.grand_total} {cart.currency}, not {cmd.expected_total}; "
                        "please review your order again", field="expected_total",
                        details={"grand_total": str(totals.grand_total)})
+    method = load_method(uow, cmd.payment_method_id)
+    request = payment_request(method, totals.grand_total, cart.currency, cmd.idempotency_key, cmd.card,
+                              return_url=cmd.return_url)
+    now = utcnow()
+    claimed = uow.conn.execute(update(_carts).where(_carts.c.id == cart.id, _carts.c.state == "open").values(
+        state="paying", checkout_key=cmd.idempotency_key, payment_method_id=method.id, email=cmd.email,
+        updated_at=now)).rowcount
+    if not claimed:
+        replay = _existing(uow, cmd.idempotency_key)  # the same request, placed by a twin that committed first
+        if replay is not None:
+            return replay
+        raise Conflict(BEING_PLACED, field="cart")
+    uow.conn.execute(update(_res).where(_res.c.id.in_(list(holds.values())), _res.c.state == "active")
+                     .values(reserved_until=now + CHECKOUT_GRACE))
+    return PreparedOrder(cart, lines, holds, priced, option, totals, channel, method, request)
+
+
+def record_order(uow: UnitOfWork, prepared: PreparedOrder, cmd: PlaceOrder, result: GatewayResult,
+                 customer_id: int | None) -> PlacedOrder:
+    """The order, its lines, its payment as the provider answered, and its allocation (paid, or a manual method);
+    while a card payment waits for the customer's confirmation, the holds become the order's instead."""
+    actor = uow.require(ORDERS_PLACE)
+    cart, channel, lines, totals = prepared.cart, prepared.channel, prepared.lines, prepared.totals
+    now = utcnow()
+    closed = uow.conn.execute(update(_carts).where(
+        _carts.c.id == cart.id, _carts.c.state == "paying", _carts.c.checkout_key == cmd.idempotency_key)
+        .values(state="ordered", checkout_key=None, updated_at=now)).rowcount
+    if not closed:  # the stalled-checkout job gave the cart back meanwhile
+        raise Conflict("this checkout took too long and was interrupted; please place your order again",
+                       field="cart")
     number = next_order_number(uow)
     order_id, line_ids = insert_order(uow, OrderHeader(
         number=number, channel_id=cart.channel_id, customer_id=customer_id, email=cmd.email,
         status=Status.PLACED.value, currency=cart.currency, totals=totals,
-        prices_include_tax=channel.prices_include_tax, shipping=option, payment_method_id=cmd.payment_method_id,
-        shipping_address=cmd.shipping_address.model_dump(),
+        prices_include_tax=channel.prices_include_tax, shipping=prepared.option,
+        payment_method_id=cmd.payment_method_id, shipping_address=cmd.shipping_address.model_dump(),
         billing_address=(cmd.billing_address or cmd.shipping_address).model_dump(),
         idempotency_key=cmd.idempotency_key, source="storefront", placed_at=now),
         [NewLine(line.sku_id, line.code, line.name, p, channel.tax_rate)
-         for line, p in zip(lines, priced, strict=True)])
-    outcome = take_payment(uow, TakePayment(order_id=order_id, method_id=cmd.payment_method_id,
-                                            amount=totals.grand_total, currency=cart.currency, card=cmd.card,
-                                            idempotency_key=cmd.idempotency_key, return_url=cmd.return_url))
+         for line, p in zip(lines, prepared.priced, strict=True)])
+    outcome = record_authorization(uow, order_id, prepared.method, prepared.request, result)
     timeline: list[tuple[str | None, str, str]] = [(None, Status.PLACED.value, f"order placed by {cmd.email}")]
     events: list[tuple[str, dict[str, Any]]] = [("order.placed.v1", {
         "order_id": order_id, "number": number, "channel_id": cart.channel_id, "customer_id": customer_id,
@@ -275,25 +347,25 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
                          "waiting for the payment" + (" confirmation" if outcome.state == "requires_action" else "")))
         status = Status.AWAITING_PAYMENT
     manual = outcome.state == "pending"
-    to_allocate = [LineToAllocate(line_id, line.sku_id, line.quantity, holds.get(line.sku_id))
+    to_allocate = [LineToAllocate(line_id, line.sku_id, line.quantity, prepared.holds.get(line.sku_id))
                    for line_id, line in zip(line_ids, lines, strict=True)]
     if status == Status.PAID or manual:
-        result = allocate_lines(uow, order_id, number, to_allocate, strategy=channel.allocation_strategy,
-                                allow_split=channel.allow_split_shipments,
-                                destination=cmd.shipping_address.model_dump(),
-                                ordered_total=sum(line.quantity for line in lines), allocated_before=0)
+        allocated = allocate_lines(uow, order_id, number, to_allocate, strategy=channel.allocation_strategy,
+                                   allow_split=channel.allow_split_shipments,
+                                   destination=cmd.shipping_address.model_dump(),
+                                   ordered_total=sum(line.quantity for line in lines), allocated_before=0)
         if status == Status.PAID:
-            timeline.append((status.value, result.status, f"allocated: {result.reason}"))
-            status = Status(result.status)
+            timeline.append((status.value, allocated.status, f"allocated: {allocated.reason}"))
+            status = Status(allocated.status)
         else:
-            timeline.append((status.value, status.value, f"stock allocated ({result.reason}); "
-                             f"{result.short} unit(s) backordered" if result.short else
-                             f"stock allocated ({result.reason})"))
-        events.append(("order.allocated.v1", {"order_id": order_id, "number": number, "short": result.short}))
+            timeline.append((status.value, status.value, f"stock allocated ({allocated.reason}); "
+                             f"{allocated.short} unit(s) backordered" if allocated.short else
+                             f"stock allocated ({allocated.reason})"))
+        events.append(("order.allocated.v1", {"order_id": order_id, "number": number, "short": allocated.short}))
     else:
         # The payment needs the customer's confirmation: the holds become the order's until it is confirmed
         # (or the order is cancelled for want of payment).
-        uow.conn.execute(update(_res).where(_res.c.id.in_(list(holds.values()))).values(
+        uow.conn.execute(update(_res).where(_res.c.id.in_(list(prepared.holds.values()))).values(
             reference=f"order:{number}", reserved_until=None))
     if status != Status.PLACED:
         uow.conn.execute(update(_orders).where(_orders.c.id == order_id).values(status=status.value))
@@ -302,17 +374,13 @@ def place_order(uow: UnitOfWork, token: str, cmd: PlaceOrder, customer_id: int |
     return PlacedOrder(order_id, number, status.value, outcome.state, outcome.action_url)
 
 
-def place_order_once(engine: Engine, actor: Actor, token: str, cmd: PlaceOrder,
-                     customer_id: int | None = None) -> PlacedOrder:
-    """place_order in its own transaction. When two requests with the same idempotency key race, the loser's
-    insert hits the unique key after the winner committed: it answers with the winner's order, as a replay does."""
-    try:
-        return perform(engine, actor, place_order, token, cmd, customer_id)
-    except IntegrityError:
-        replay = read(engine, actor, _existing, cmd.idempotency_key)
-        if replay is None:
-            raise
-        return replay
+def reopen_cart(uow: UnitOfWork, cart_id: int, checkout_key: str) -> bool:
+    """A checkout that will not become an order gives its cart back (paying → open); False when the cart was not
+    this checkout's to give back."""
+    uow.require(ORDERS_PLACE)
+    return bool(uow.conn.execute(update(_carts).where(
+        _carts.c.tenant_id == uow.tenant_id, _carts.c.id == cart_id, _carts.c.state == "paying",
+        _carts.c.checkout_key == checkout_key).values(state="open", checkout_key=None, updated_at=utcnow())).rowcount)
 
 
 def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> dict[int, int]:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, and_, exists, or_, select
 from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
 from stockyard.core.settings import get_settings
-from stockyard.core.uow import UnitOfWork, perform
+from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.inventory.domain import Status as StockStatus
 from stockyard.inventory.models import StockLevel
 from stockyard.sales.domain import Status
@@ -78,3 +78,28 @@ def cancel_unconfirmed_orders_everywhere(engine: Engine) -> int:
         perform(engine, system_actor(row.tenant_id, "unpaid order job"), cancel_order, row.id,
                 "the payment was not confirmed")
     return len(rows)
+
+
+def recover_stalled_checkouts(engine: Engine) -> int:
+    """Checkouts that claimed their cart and never finished (the process died while the payment provider answered)
+    give the cart back and reverse whatever the provider authorised. The cart is given back first, so that a
+    checkout that does finish meanwhile keeps its payment. Returns how many were recovered."""
+    from stockyard.billing.gateways import load_method
+    from stockyard.billing.payments import reverse_at_checkout
+    from stockyard.sales.checkout import CHECKOUT_GRACE, reopen_cart
+    from stockyard.sales.models import Cart
+
+    carts = Cart.__table__
+    with UnitOfWork(engine, readonly=True) as uow:
+        rows = list(uow.conn.execute(
+            select(carts.c.tenant_id, carts.c.id, carts.c.checkout_key, carts.c.payment_method_id)
+            .where(carts.c.state == "paying", carts.c.updated_at < utcnow() - CHECKOUT_GRACE)
+            .order_by(carts.c.id).limit(BATCH)))
+    recovered = 0
+    for row in rows:
+        actor = system_actor(row.tenant_id, "stalled checkout job")
+        if perform(engine, actor, reopen_cart, row.id, row.checkout_key):
+            method = read(engine, actor, load_method, row.payment_method_id)
+            reverse_at_checkout(engine, method, row.checkout_key)
+            recovered += 1
+    return recovered

@@ -82,8 +82,10 @@ class CustomerAddress(TenantOwned, CreatedAt, Base):
 class Cart(TenantOwned, CreatedAt, Base):
     __tablename__ = "carts"
     __table_args__ = (
-        CheckConstraint("state IN ('open', 'ordered', 'merged', 'abandoned')", name="state"),
+        # paying: place-order has claimed the cart and waits for the payment provider (sales/checkout.py).
+        CheckConstraint("state IN ('open', 'paying', 'ordered', 'merged', 'abandoned')", name="state"),
         Index("ix_carts_customer", "tenant_id", "customer_id", "state"),
+        Index("ix_carts_paying", "state", "updated_at"),  # the stalled-checkout job
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +99,8 @@ class Cart(TenantOwned, CreatedAt, Base):
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     shipping_method_id: Mapped[int | None] = mapped_column(ForeignKey("shipping_methods.id"), default=None)
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"), default=None)
+    # The idempotency key of the place-order that claimed the cart, while it is paying.
+    checkout_key: Mapped[str | None] = mapped_column(String(80), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -161,7 +165,8 @@ class Order(TenantOwned, CreatedAt, Base):
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
-    source: Mapped[str] = mapped_column(String(20), default="storefront")  # storefront, staff, exchange, api, channel, csv
+    # storefront, staff, exchange, api, channel, csv
+    source: Mapped[str] = mapped_column(String(20), default="storefront")
     external_ref: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -108,7 +108,7 @@ def place_order(token: str, body: checkout.PlaceOrder, engine: EngineDep, s: Sho
                 tasks: BackgroundTasks) -> dict[str, Any]:
     actor = _actor(s)
     try:
-        placed = checkout.place_order_once(engine, actor, token, body)
+        placed = checkout.place_order(engine, actor, token, body)
     except (PaymentDeclined, PaymentTimedOut):
         # Nothing of the order was kept; the holds go back on sale at once.
         perform(engine, actor, carts.release_cart, token)

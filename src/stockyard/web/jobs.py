@@ -16,6 +16,7 @@ from stockyard.sales.jobs import (
     allocate_backorders_everywhere,
     cancel_unconfirmed_orders_everywhere,
     confirm_paid_orders_everywhere,
+    recover_stalled_checkouts,
 )
 
 log = logging.getLogger("stockyard.jobs")
@@ -30,6 +31,7 @@ def _webhooks(engine: Engine) -> int:
 
 # (job, what a non-zero result means with %d in it)
 JOBS: list[tuple[Callable[[Engine], Any], str]] = [
+    (recover_stalled_checkouts, "gave back %d carts whose checkout stalled"),
     (release_expired_reservations, "released %d expired reservations"),
     (allocate_backorders_everywhere, "allocated stock to %d backordered orders"),
     (_webhooks, "test gateway webhooks: %d delivered"),

@@ -395,7 +395,7 @@ async def place(request: Request) -> Response:
             idempotency_key=form.get("idempotency_key", ""), email=saved.email, shipping_address=saved.address,
             shipping_method_id=saved.shipping_method_id, payment_method_id=saved.payment_method_id, card=card,
             expected_total=_expected(form), return_url=_return_url(request))
-        placed = await run(lambda: checkout.place_order_once(h.engine, h.actor, token, cmd, mine))
+        placed = await run(lambda: checkout.place_order(h.engine, h.actor, token, cmd, mine))
     except PaymentFailed as error:
         # Nothing of the order stays; the holds go back on sale until the customer tries again.
         await run(lambda: perform(h.engine, h.actor, carts.release_cart, token))
