@@ -1,5 +1,6 @@
 """Request-level dependencies: the engine, and who is acting (API key or signed-in session)."""
 
+import secrets
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -8,6 +9,10 @@ from sqlalchemy import Engine
 from stockyard.core.actor import Actor
 from stockyard.core.errors import NotAuthenticated
 from stockyard.identity.services import actor_for_user, actor_from_api_key
+from stockyard.web.pages import CsrfFailed
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
 
 
 class LoginRequired(Exception):
@@ -33,6 +38,14 @@ def api_actor(
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id is None:
         raise NotAuthenticated("an API key or a signed-in session is required", field="authorization")
+    if request.method not in SAFE_METHODS:
+        # A browser sends the session cookie along with a cross-site request too; only a page of this site knows
+        # the session's CSRF token (base.html hands it to htmx as this header).
+        expected, sent = request.session.get("csrf"), request.headers.get(CSRF_HEADER)
+        if not expected or not sent or not secrets.compare_digest(sent, expected):
+            raise CsrfFailed(f"a request signed in by the session cookie needs the {CSRF_HEADER} header of the "
+                             "page's security token; an API client uses 'Authorization: Bearer <API key>'",
+                             field=CSRF_HEADER)
     return actor_for_user(engine, user_id)
 
 
