@@ -1,6 +1,7 @@
 """`stockyard demo` builds a parts distributor that a new user can sign in to and find work in."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, select, text
 from stockyard.catalog import queries as catalog_queries
 from stockyard.catalog.domain import validate_barcode
 from stockyard.catalog.models import Barcode, Sku
+from stockyard.core.clock import utcnow
 from stockyard.core.db import create_db_engine
 from stockyard.core.errors import Conflict, NotAuthenticated
 from stockyard.core.migrate import upgrade
@@ -19,6 +21,7 @@ from stockyard.demo import build_demo, database_is_empty
 from stockyard.identity.services import actor_from_api_key, authenticate_password
 from stockyard.inventory import queries
 from stockyard.inventory.verify import verify_levels
+from stockyard.purchasing import queries as purchasing_queries
 
 
 def _fresh_database(path: Path) -> Engine:
@@ -107,6 +110,13 @@ def test_the_demo_is_a_parts_business_with_stock_and_open_work(tmp_path: Path) -
                                           5000).items}
     assert {"receipt", "putaway", "write_off", "status_change", "transfer_dispatch", "transfer_receipt",
             "count_adjustment", "shipment"} <= reasons
+    # Open purchase orders bring what is out of stock or short, expected in one to three weeks.
+    ordered = read(engine, owner, purchasing_queries.list_purchase_orders, "open", per_page=100).items
+    today = utcnow().date()
+    assert len(ordered) >= 2 and all(today + timedelta(days=7) <= o.expected_on <= today + timedelta(days=21)
+                                     for o in ordered)
+    assert {alert.sku_id for alert, *_ in alerts} & {line.sku_id for o in ordered for line in read(
+        engine, owner, purchasing_queries.purchase_order_detail, o.id).lines}
 
     assert verify_levels(engine) == []
 

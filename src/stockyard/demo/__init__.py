@@ -18,6 +18,7 @@ from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.demo.parts import build_catalog
+from stockyard.demo.purchasing import order_supplies
 from stockyard.demo.shop import build_shop
 from stockyard.demo.sites import build_sites, location_count
 from stockyard.demo.stock import tell
@@ -25,6 +26,7 @@ from stockyard.identity.models import Tenant
 from stockyard.identity.services import actor_for_user, create_api_key, create_tenant, create_user
 from stockyard.inventory import queries
 from stockyard.inventory.models import Location
+from stockyard.purchasing.queries import list_purchase_orders
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -68,6 +70,8 @@ def build_demo(engine: Engine, progress: "Progress | None" = None) -> list[str]:
     tell(engine, staff["warehouse_manager"], staff["warehouse_operator"], layout, products,
          random.Random(SEED + 1), steps)
     build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
+    order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
+                   random.Random(SEED + 3), steps)
     return _summary(engine, staff["owner"], api_key)
 
 
@@ -101,6 +105,7 @@ def _figures(uow: UnitOfWork) -> dict[str, int]:
         + queries.list_transfers(uow, "partially_received").total,
         "counts": queries.list_counts(uow, "open").total,
         "reservations": queries.list_reservations(uow, "active").total,
+        "purchase_orders": list_purchase_orders(uow, state="open").total,
     }
 
 
@@ -112,7 +117,7 @@ def _summary(engine: Engine, owner: Actor, api_key: str) -> list[str]:
         f"  {f['skus']} SKUs in {f['products']} products from {f['brands']} brands; "
         f"{f['warehouses']} warehouses with {f['bins']} bins.",
         f"  {f['alerts']} shortage alerts, {f['transfers']} open transfers, {f['counts']} open counts, "
-        f"{f['reservations']} active reservations.",
+        f"{f['reservations']} active reservations, {f['purchase_orders']} open purchase orders.",
         "The web shop is at / (channel 'web', the default storefront).",
         f"Sign in at /login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':",
     ]

@@ -1,0 +1,58 @@
+"""The demo's purchasing: two suppliers and open purchase orders (sent, expected in one to three weeks) for the parts
+that are out of stock or short of their minimum, so that the shop shows true "back in stock on" dates and
+backorders get expected dates. Told through the purchasing services, by the warehouse manager."""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, func, select
+
+from stockyard.catalog.models import Sku
+from stockyard.core.actor import Actor
+from stockyard.core.clock import utcnow
+from stockyard.core.progress import Steps
+from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.inventory.domain import Status
+from stockyard.inventory.models import StockAlert, StockLevel
+from stockyard.purchasing import services
+
+SUPPLIERS = (("PARTSNET", "PartsNet Wholesale GmbH", 14), ("AUTODIST", "AutoDist Europe B.V.", 7))
+MAX_SKUS = 48  # keeps the demo quick to build
+LINES_PER_ORDER = 8
+
+
+def _wanted(uow: UnitOfWork) -> list[str]:
+    """Codes of the SKUs with nothing available (sellable on hand − reserved) or an open shortage alert."""
+    s, lv, alert = Sku.__table__, StockLevel.__table__, StockAlert.__table__
+    free = (select(lv.c.sku_id, func.sum(lv.c.on_hand - lv.c.reserved).label("free"))
+            .where(lv.c.tenant_id == uow.tenant_id, lv.c.status == Status.SELLABLE.value)
+            .group_by(lv.c.sku_id).subquery())
+    empty = select(s.c.code).outerjoin(free, free.c.sku_id == s.c.id).where(
+        s.c.tenant_id == uow.tenant_id, s.c.active.is_(True), func.coalesce(free.c.free, 0) <= 0)
+    short = select(s.c.code).join(alert, alert.c.sku_id == s.c.id).where(
+        alert.c.tenant_id == uow.tenant_id, alert.c.state == "open")
+    return sorted(set(uow.conn.execute(empty).scalars()) | set(uow.conn.execute(short).scalars()))
+
+
+def _order(uow: UnitOfWork, codes: list[str], costs: dict[str, Decimal], rng: random.Random) -> None:
+    for code, name, lead in SUPPLIERS:
+        services.create_supplier(uow, services.CreateSupplier(code=code, name=name, currency="EUR",
+                                                              lead_time_days=lead))
+    today = utcnow().date()
+    for n, start in enumerate(range(0, len(codes), LINES_PER_ORDER)):
+        lines = [services.POLineIn(sku=code, quantity=rng.randint(2, 8) * 5, unit_cost=costs.get(code, Decimal(1)))
+                 for code in codes[start: start + LINES_PER_ORDER]]
+        created = services.create_purchase_order(uow, services.CreatePurchaseOrder(
+            supplier=SUPPLIERS[n % len(SUPPLIERS)][0], warehouse="MAIN", lines=lines,
+            expected_on=today + timedelta(days=rng.randint(7, 21)), note="replenishment"))
+        services.send_purchase_order(uow, created.id)
+
+
+def order_supplies(engine: Engine, manager: Actor, costs: dict[str, Decimal], rng: random.Random,
+                   steps: Steps) -> None:
+    advance = steps.task("Suppliers and open purchase orders", 1)
+    codes = read(engine, manager, _wanted)
+    chosen = sorted(rng.sample(codes, MAX_SKUS)) if len(codes) > MAX_SKUS else codes
+    perform(engine, manager, _order, chosen, costs, rng)
+    advance(1)
