@@ -105,9 +105,12 @@ def place_twice_at_once(client: TestClient, shop: Shop, keys: list[str]) -> list
 def test_the_same_place_order_sent_twice_at_once_places_one_order(race_shop: Shop, client: TestClient) -> None:
     key = uuid.uuid4().hex
     results = place_twice_at_once(client, race_shop, [key, key])
-    assert [status for status, _ in results] == [201, 201], results
-    assert {body["number"] for _, body in results} == set(orders_of(race_shop))
-    assert len(orders_of(race_shop)) == 1
+    # The twin either gets the same order back, or, while the first still waits for the payment provider, is told
+    # the order is being placed (as payment providers answer a concurrent request with the same idempotency key).
+    placed = {body["number"] for status, body in results if status == 201}
+    waiting = [body["error"]["message"] for status, body in results if status == 409]
+    assert placed == set(orders_of(race_shop)) and len(placed) == 1, results
+    assert all("is being placed" in message for message in waiting) and len(waiting) <= 1, results
     assert verify_levels(race_shop.ctx.engine, race_shop.ctx.tenant_id) == []
 
 
