@@ -236,6 +236,7 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "warehouse_id": lambda d: d.warehouse,
     "order": lambda d: d.order_number,
     "supplier_id": lambda d: d.supplier,
+    "origin": lambda d: d.warehouse,  # the warehouse a shipping rate table is for
 }
 # Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
 # them): they are tried with B's objects like declared ones.
