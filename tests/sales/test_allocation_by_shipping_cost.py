@@ -89,3 +89,20 @@ def test_a_split_is_taken_when_it_ships_for_less_than_one_parcel(tenant: TenantC
     assert order.allocations[0].reason == \
         "cheapest shipping by DHL Standard: from MAIN + NORTH 7.00 EUR vs MAIN 15.00 EUR"
     assert (_reserved(shop, shop.world.main), _reserved(shop, shop.world.north)) == (1, 2)
+
+
+def test_checkout_quotes_shipping_from_the_warehouse_holding_the_cart(tenant: TenantCtx) -> None:
+    from stockyard.core.uow import read
+    from stockyard.sales import checkout
+    from tests.sales.test_checkout import cart_with
+
+    shop = build_shop(tenant, stock={"SKU-001": 5})  # SKU-002 only in NORTH
+    _rates_from(shop, shop.world.north, "weight", (0, None, "3.50"))
+    receive(tenant, "SKU-002", "NORTH/B/01", 2)
+    held_in_north = cart_with(shop, SKU_002=1)
+    held_in_main = cart_with(shop, SKU_001=1)
+    quoted = {token: {o.code: o.cost for o in read(tenant.engine, shop.actor, checkout.shipping_options, token,
+                                                    shop.address())}
+              for token in (held_in_north, held_in_main)}
+    assert quoted[held_in_north]["DHL-STD"] == Decimal("3.50")
+    assert quoted[held_in_main]["DHL-STD"] == Decimal("4.90")

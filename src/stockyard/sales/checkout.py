@@ -145,11 +145,13 @@ class CartLineRow:
     quantity: int
     reservation_id: int | None
     held: bool
+    warehouse_id: int | None  # where the hold is
 
 
 _LINES_WITH_HOLDS = (
     select(_cart_lines.c.id, _cart_lines.c.sku_id, _cart_lines.c.quantity, _cart_lines.c.reservation_id,
-           _skus.c.code, _skus.c.name, _products.c.name.label("product_name"), _res.c.state, _res.c.reserved_until)
+           _skus.c.code, _skus.c.name, _products.c.name.label("product_name"), _res.c.state, _res.c.reserved_until,
+           _res.c.warehouse_id)
     .join(_skus, _skus.c.id == _cart_lines.c.sku_id)
     .join(_products, _products.c.id == _skus.c.product_id)
     .outerjoin(_res, _res.c.id == _cart_lines.c.reservation_id)
@@ -162,7 +164,7 @@ def _cart_lines_with_holds(uow: UnitOfWork, cart_id: int) -> list[CartLineRow]:
     now = utcnow()
     return [CartLineRow(r.id, r.sku_id, r.code, r.product_name if r.name == r.code else r.name, r.quantity,
                         r.reservation_id,
-                        r.state == "active" and (r.reserved_until is None or r.reserved_until > now))
+                        r.state == "active" and (r.reserved_until is None or r.reserved_until > now), r.warehouse_id)
             for r in uow.conn.execute(_LINES_WITH_HOLDS, {"cart_id": cart_id})]
 
 
@@ -180,10 +182,13 @@ def shipping_options(uow: UnitOfWork, token: str, address: AddressIn) -> list[Sh
 
 def _quote(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow], address: AddressIn,
            value: Decimal) -> list[ShippingOption]:
+    held_in = {line.warehouse_id for line in lines if line.held}
     return quote(uow, QuoteRequest(
         destination=Destination(country=address.country, postcode=address.postcode, region=address.region),
         lines=[QuoteLine(sku_id=line.sku_id, quantity=line.quantity) for line in lines],
-        order_value=value, currency=cart.currency))
+        order_value=value, currency=cart.currency,
+        # The parcel leaves from where the cart's units are held (one warehouse); else from the first by priority.
+        origin_warehouse_id=held_in.pop() if len(held_in) == 1 else None))
 
 
 def _existing(uow: UnitOfWork, key: str) -> PlacedOrder | None:
