@@ -30,7 +30,7 @@ from stockyard.catalog.models import Brand, Category, Sku
 from stockyard.core.files import file_store
 from stockyard.core.uow import perform, read
 from stockyard.fulfilment import config as shipping_config
-from stockyard.identity import roles
+from stockyard.identity import roles, tenants_admin
 from stockyard.identity.domain import (
     API_KEYS_MANAGE,
     CATALOG_EDIT,
@@ -312,6 +312,7 @@ ACTIONS: list[Action] = [
     form("create tenant (form)", "/admin/tenants/new", {TENANTS_MANAGE},
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
           "owner_email": "owner-{uid}@example.com", "owner_password": PASSWORD}),
+    form("rename tenant (form)", "/admin/tenants/{child_tenant}", {TENANTS_MANAGE}, {"name": "Matrix Nord"}),
 ]
 
 
@@ -319,10 +320,11 @@ ACTIONS: list[Action] = [
 class Scene:
     """What the rows refer to, made through the real services: stock in MAIN/A/01 and MAIN/A/02, a transfer in
     transit to NORTH, an open count of MAIN/A/01 with its line recorded, an active reservation, another user with
-    an API key, an inactive user and a custom role nobody holds; in the catalog, SKU-001 (product `product`) with a
-    barcode, two images, a related item and SKU-002 as its equivalent, SKU-002 superseded by SKU-003, a text
-    attribute; a channel WEB with a price list, a shipping zone, carrier and method with a rate table, a payment
-    method; and a spare channel, price list, zone, carrier and method that nothing refers to, to be deleted."""
+    an API key, an inactive user, a custom role nobody holds and a tenant created from this one; in the catalog,
+    SKU-001 (product `product`) with a barcode, two images, a related item and SKU-002 as its equivalent, SKU-002
+    superseded by SKU-003, a text attribute; a channel WEB with a price list, a shipping zone, carrier and method
+    with a rate table, a payment method; a spare channel, price list, zone, carrier and method that nothing refers
+    to, to be deleted; a supplier with a draft and a partly received purchase order."""
 
     transfer: int
     transfer_line: int
@@ -356,6 +358,7 @@ class Scene:
     open_po: int
     open_po_line: int
     in_a_month: str
+    child_tenant: int
     uid: str
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
 
@@ -380,6 +383,9 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
     other_key = next(k.id for k in read(e, a, list_api_keys, other_user) if other_token.split("_")[1] == k.prefix)
     return Scene(transfer=transfer, transfer_line=line, count=count, reservation=reservation, other_user=other_user,
                  other_key=other_key, inactive_user=inactive_user, role=role, uid=uuid.uuid4().hex[:8],
+                 child_tenant=perform(e, a, tenants_admin.create_tenant_with_owner, tenants_admin.CreateTenant(
+                     slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
+                     owner_email="kim@example.com", owner_password=PASSWORD)),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx))
 
 

@@ -211,6 +211,7 @@ COLLECTIONS: dict[str, Param] = {
     "/admin/users": Param(lambda d: d.user),
     "/api/v1/users": Param(lambda d: d.user),
     "/admin/roles": Param(lambda d: d.role),
+    "/admin/tenants": Param(lambda d: d.tenant_id),
     "/admin/audit": Param(lambda d: d.audit_entry),
     "/my/returns": Param(lambda d: d.return_number),
 }

@@ -59,15 +59,18 @@ def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no tenant yet")] = False,
 ) -> None:
     """Build the demo business: tenant 'demo', users, warehouses, 500+ parts, stock, transfers, counts."""
-    from stockyard.demo import build_demo, database_is_empty
+    from stockyard.demo import already_built_lines, build_demo, database_is_empty
 
     engine = _engine()
+    settings = get_settings()
+    base_url = f"http://{settings.host}:{settings.port}"
     if if_empty and not database_is_empty(engine):
-        console.print("demo data already present")
+        for line in already_built_lines(engine, base_url):
+            console.print(line, highlight=False)
         return
     try:
         with progress_bar() as progress:
-            summary = build_demo(engine, progress)
+            summary = build_demo(engine, progress, base_url)
     except DomainError as error:
         console.print(f"[red]{error}[/red] (the demo data is built once, into a database without it)")
         raise typer.Exit(1) from None

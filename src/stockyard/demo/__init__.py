@@ -50,8 +50,9 @@ def database_is_empty(engine: Engine) -> bool:
         return uow.conn.execute(select(Tenant.id).limit(1)).first() is None
 
 
-def build_demo(engine: Engine, progress: "Progress | None" = None) -> list[str]:
-    """Build the demo tenant; returns the lines to show the user (what was built, how to sign in)."""
+def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str = "") -> list[str]:
+    """Build the demo tenant; returns the lines to show the user (what was built, how to sign in at `base_url`,
+    e.g. http://127.0.0.1:8000)."""
     with UnitOfWork(engine, readonly=True) as uow:
         if uow.conn.execute(select(Tenant.id).where(Tenant.slug == TENANT_SLUG)).first() is not None:
             raise Conflict(f"the demo tenant '{TENANT_SLUG}' already exists; nothing was changed", field="tenant")
@@ -72,7 +73,7 @@ def build_demo(engine: Engine, progress: "Progress | None" = None) -> list[str]:
     build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
     order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
                    random.Random(SEED + 3), steps)
-    return _summary(engine, staff["owner"], api_key)
+    return _summary(engine, staff["owner"], api_key, base_url)
 
 
 def _create_staff(uow: UnitOfWork, warehouse_ids: dict[str, int], advance: Advance) -> tuple[dict[str, int], str]:
@@ -109,20 +110,40 @@ def _figures(uow: UnitOfWork) -> dict[str, int]:
     }
 
 
-def _summary(engine: Engine, owner: Actor, api_key: str) -> list[str]:
+def _summary(engine: Engine, owner: Actor, api_key: str, base_url: str = "") -> list[str]:
     f = read(engine, owner, _figures)
-    width = max(len(email) for email, *_ in STAFF)
     lines = [
         f"Demo business '{TENANT_NAME}' is ready (tenant: {TENANT_SLUG}).",
         f"  {f['skus']} SKUs in {f['products']} products from {f['brands']} brands; "
         f"{f['warehouses']} warehouses with {f['bins']} bins.",
         f"  {f['alerts']} shortage alerts, {f['transfers']} open transfers, {f['counts']} open counts, "
         f"{f['reservations']} active reservations, {f['purchase_orders']} open purchase orders.",
-        "The web shop is at / (channel 'web', the default storefront).",
-        f"Sign in at /login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':",
+        *sign_in_lines(base_url),
     ]
+    lines += ["API key of owner@demo.test for /api/v1, shown only now:", f"  {api_key}"]
+    return lines
+
+
+def sign_in_lines(base_url: str = "") -> list[str]:
+    """Where the demo is and how its staff sign in."""
+    width = max(len(email) for email, *_ in STAFF)
+    lines = [f"The web shop is at {base_url}/ (channel 'web', the default storefront).",
+             f"Sign in at {base_url}/login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':"]
     for email, _name, role, warehouse in STAFF:
         scope = f" (warehouse {warehouse} only)" if warehouse else ""
         lines.append(f"  {email.ljust(width)}  {role.replace('_', ' ')}{scope}")
-    lines += ["API key of owner@demo.test for /api/v1, shown only now:", f"  {api_key}"]
     return lines
+
+
+def already_built_lines(engine: Engine, base_url: str = "") -> list[str]:
+    """What `stockyard demo --if-empty` shows on a database that has data already (every `make run` after the
+    first): how to sign in to the demo, if the demo is what the database holds."""
+    with UnitOfWork(engine, readonly=True) as uow:
+        has_demo = uow.conn.execute(select(Tenant.id).where(Tenant.slug == TENANT_SLUG)).first() is not None
+    if not has_demo:
+        return [f"The database has data but no demo tenant '{TENANT_SLUG}'; nothing was added. "
+                f"Sign in at {base_url}/login with your own users."]
+    return [f"Demo data already present (tenant: {TENANT_SLUG}); nothing was added.", *sign_in_lines(base_url),
+            "  (the password is the demo's own unless someone changed it since)",
+            "The demo API key was shown only when the demo was built (keys are stored hashed and cannot be shown "
+            f"again); the owner makes a new one at {base_url}/admin/api-keys."]

@@ -1,25 +1,27 @@
-"""Tenants on the admin pages (owners only, permission tenants.manage): the list an owner may see, and creating a
-tenant together with its first owner, in one transaction.
+"""Tenants on the admin pages (owners only, permission tenants.manage): the list an owner may see, creating a
+tenant together with its first owner, in one transaction, and renaming one.
 
-An owner sees their own tenant and the tenants created from it (`tenants.parent_id`), never anyone else's.
+An owner sees their own tenant and the tenants created from it (`tenants.parent_id`), never anyone else's: any
+other tenant's id is unknown (404). A tenant's slug is what its people type when signing in, so it never changes;
+tenants have no active flag (a tenant's people are deactivated one by one on its users page).
 """
 
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
-from stockyard.core.errors import Conflict
+from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.outbox import add_event
 from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import TENANTS_MANAGE
-from stockyard.identity.models import Tenant
+from stockyard.identity.models import Tenant, User
 from stockyard.identity.services import create_user
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -98,3 +100,45 @@ def list_tenants(uow: UnitOfWork, q: str = "", sort: Literal["name", "slug", "ne
 @requires(TENANTS_MANAGE)
 def own_tenant(uow: UnitOfWork) -> Any:
     return uow.execute(select(Tenant.id, Tenant.slug, Tenant.name).where(Tenant.id == uow.tenant_id)).one()
+
+
+class RenameTenant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _stripped(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+def _visible(uow: UnitOfWork, tenant_id: int) -> Any:
+    row = uow.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.created_at, Tenant.parent_id).where(
+        Tenant.id == tenant_id, or_(Tenant.id == uow.tenant_id, Tenant.parent_id == uow.tenant_id))).first()
+    if row is None:
+        raise NotFound(f"unknown tenant {tenant_id}", field="tenant_id")
+    return row
+
+
+@requires(TENANTS_MANAGE)
+def tenant_detail(uow: UnitOfWork, tenant_id: int) -> dict[str, Any]:
+    """The tenant (own or created from it), the tenant it was created from (if that is the actor's), and how many
+    staff users it has."""
+    tenant = _visible(uow, tenant_id)
+    # Core on the connection: the tenant filter would count the actor's own users, not the shown tenant's.
+    users = uow.conn.execute(select(func.count()).select_from(User.__table__).where(
+        User.__table__.c.tenant_id == tenant.id)).scalar_one()
+    parent = _visible(uow, tenant.parent_id) if tenant.parent_id == uow.tenant_id else None
+    return {"tenant": tenant, "parent": parent, "users": users, "own": tenant.id == uow.tenant_id}
+
+
+def rename_tenant(uow: UnitOfWork, tenant_id: int, cmd: RenameTenant) -> None:
+    """A new display name for the actor's tenant or one created from it; audited with before and after."""
+    uow.require(TENANTS_MANAGE)
+    tenant = _visible(uow, tenant_id)
+    if tenant.name == cmd.name:
+        return
+    uow.conn.execute(update(Tenant.__table__).where(Tenant.__table__.c.id == tenant.id).values(name=cmd.name))
+    add_event(uow, "tenant.renamed.v1", {"id": tenant.id, "slug": tenant.slug, "before": {"name": tenant.name},
+                                         "after": {"name": cmd.name}})

@@ -1,6 +1,8 @@
-"""Admin pages for tenants at /admin/tenants (owners only): the list, and a form creating a tenant with its owner."""
+"""Admin pages for tenants at /admin/tenants (owners only): the list, a form creating a tenant with its owner, and a
+tenant's page, where it is renamed."""
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import Query, Request
@@ -13,6 +15,7 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.identity import tenants_admin
 from stockyard.web.admin import ADMIN_SECTIONS, admin_page, admin_router
+from stockyard.web.admin_crud import submit
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, run, see_other
 
@@ -58,3 +61,24 @@ async def tenant_create(request: Request, engine: EngineDep, actor: PageActor) -
     flash(request, f"Tenant '{cmd.slug}' created. Its owner signs in with the tenant '{cmd.slug}' and "
                    f"the e-mail {cmd.owner_email}.")
     return see_other("/admin/tenants")
+
+
+def tenant_page(request: Request, engine: Engine, actor: Actor, tenant_id: int,
+                form: Mapping[str, Any] | None = None, errors: dict[str, str] | None = None,
+                status_code: int = 200) -> HTMLResponse:
+    found = read(engine, actor, tenants_admin.tenant_detail, tenant_id)
+    return admin_page(request, actor, "admin/tenants/detail.html", status_code, section="tenants",
+                      form=dict(form or {"name": found["tenant"].name}), errors=errors or {}, **found)
+
+
+@router.get("/{tenant_id}", response_class=HTMLResponse)
+def tenant_detail(tenant_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return tenant_page(request, engine, actor, tenant_id)
+
+
+@router.post("/{tenant_id}")
+async def tenant_rename(tenant_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await submit(request, await check_csrf(request), engine, actor, tenants_admin.rename_tenant,
+                        lambda form: (tenant_id, tenants_admin.RenameTenant(**given(form, "name"))), known={"name"},
+                        again=partial(tenant_page, request, engine, actor, tenant_id),
+                        message="Tenant renamed to {name}", to=f"/admin/tenants/{tenant_id}")
