@@ -1,5 +1,6 @@
 """Shared pieces of the benchmarks: results with percentiles, CPU accounting over the server and PostgreSQL
-processes, a fresh database per run, and a `stockyard serve` subprocess."""
+processes (CpuMeter: the server plus the bench database's backends), a fresh database per run, and a
+`stockyard serve` subprocess."""
 
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 @dataclass
@@ -56,9 +58,61 @@ def _postgres_pids() -> list[int]:
 
 
 def cpu_snapshot(server_pid: int | None) -> float:
-    """CPU seconds used so far by this process (or the server) plus every PostgreSQL process."""
+    """CPU seconds used so far by this process (or the server) plus every PostgreSQL process on the machine,
+    whatever database it serves (coarse: prefer CpuMeter, which counts only the bench database's backends)."""
     own = _proc_cpu(server_pid) if server_pid else time.process_time()
     return own + sum(_proc_cpu(pid) for pid in _postgres_pids())
+
+
+@dataclass
+class CpuUsage:
+    server: float
+    database: float
+    backends: int = 0  # database backends seen during the run
+    gone: int = 0  # backends that ended between the samples: their CPU since the first sample is missing
+
+    @property
+    def total(self) -> float:
+        return self.server + self.database
+
+
+class CpuMeter:
+    """CPU time of one run: the server process (this process when None), plus, on PostgreSQL, the backends
+    connected to the bench database (pids from pg_stat_activity, sampled before and after). SQLite runs inside
+    the server process, so nothing else is added. PostgreSQL's shared background processes (WAL writer,
+    checkpointer) and other databases' backends are not counted."""
+
+    def __init__(self, server_pid: int | None, database_url: str | None = None) -> None:
+        self.server_pid = server_pid
+        self._engine = None
+        if database_url is not None and make_url(database_url).get_backend_name() == "postgresql":
+            self._engine = create_engine(database_url, poolclass=NullPool)
+        self._before: tuple[float, dict[int, float]] = (0.0, {})
+
+    def _server(self) -> float:
+        return _proc_cpu(self.server_pid) if self.server_pid else time.process_time()
+
+    def _backends(self) -> dict[int, float]:
+        if self._engine is None:
+            return {}
+        with self._engine.connect() as conn:
+            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND pid <> pg_backend_pid()")).scalars().all()
+        return {pid: _proc_cpu(pid) for pid in pids}
+
+    def start(self) -> None:
+        self._before = (self._server(), self._backends())
+
+    def stop(self) -> CpuUsage:
+        server, after = self._server(), self._backends()
+        server0, before = self._before
+        # A backend that started during the run counts from zero; one that ended is lost (reported as `gone`).
+        database = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        return CpuUsage(server - server0, database, len(set(before) | set(after)), len(set(before) - set(after)))
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def rss_mb(pid: int) -> float:

@@ -46,6 +46,10 @@ def _cart_json(engine: Any, actor: Actor, token: str) -> dict[str, Any]:
     view = read(engine, actor, cart_queries.cart_view, token)
     if view is None:
         raise NotFound("this cart does not exist", field="cart")
+    return _view_json(view)
+
+
+def _view_json(view: cart_queries.CartView) -> dict[str, Any]:
     return {"token": view.token, "state": view.state, "currency": view.currency, "subtotal": str(view.subtotal),
             "hold_seconds_left": view.first_hold_expiry_seconds,
             "lines": [{**asdict(line), "unit_price": str(line.unit_price) if line.unit_price is not None else None,
@@ -65,13 +69,12 @@ def _with_alternatives(engine: Any, s: Shop, short: Conflict) -> Conflict:
 
 @router.post("/carts", status_code=status.HTTP_201_CREATED)
 def add_to_new_cart(body: CartLineIn, engine: EngineDep, s: ShopDep) -> dict[str, Any]:
-    actor = _actor(s)
     try:
-        token = perform(engine, actor, carts.add_to_cart, None, s.channel_id,
-                        carts.AddToCart(sku=body.sku, quantity=body.quantity))
+        view = perform(engine, _actor(s), carts.start_cart, s.channel_id,
+                       carts.AddToCart(sku=body.sku, quantity=body.quantity))
     except Conflict as short:
         raise _with_alternatives(engine, s, short) from None
-    return _cart_json(engine, actor, token)
+    return _view_json(view)
 
 
 @router.get("/carts/{token}")

@@ -1,0 +1,87 @@
+"""A regression guard on the storefront's busiest write: adding to a new cart through the headless API runs at most
+ADD_TO_CART_BUDGET SQL statements (BEGIN/COMMIT excluded), counted on the engine as bench/checkout.py counts them.
+Counting statements is deterministic, unlike timing. The cart it answers with must be the cart a re-read shows."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from tests.conftest import TenantCtx
+from tests.sales.shop_setup import Shop, build_shop
+
+API = "/api/v1/storefront"
+# shop and item in one read, price tiers, cart, stock candidates, the conditional UPDATE, reservation, its line,
+# outbox + audit in one statement, cart line; PostgreSQL adds SAVEPOINT and RELEASE around the UPDATE (the row lock
+# of a lost race must be let go, see inventory/reservations._claim).
+ADD_TO_CART_BUDGET = {"sqlite": 9, "postgresql": 11}
+
+
+@pytest.fixture
+def shop(tenant: TenantCtx) -> Shop:
+    return build_shop(tenant)
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.strip().split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def checkout(client: TestClient, shop: Shop, token: str) -> dict[str, Any]:
+    headers = {"Host": shop.domain}
+    address = shop.address().model_dump()
+    options = client.post(f"{API}/carts/{token}/shipping-options", json=address, headers=headers)
+    assert options.status_code == 200 and options.json()
+    placed = client.post(f"{API}/carts/{token}/orders", headers=headers, json={
+        "idempotency_key": uuid.uuid4().hex, "email": "budget@example.com", "shipping_address": address,
+        "shipping_method_id": options.json()[0]["method_id"], "payment_method_id": shop.card_method_id,
+        "card": shop.card()})
+    assert placed.status_code == 201, placed.text
+    return placed.json()
+
+
+def test_adding_to_a_new_cart_stays_within_its_statement_budget(shop: Shop, client: TestClient) -> None:
+    headers = {"Host": shop.domain}
+    # A first checkout fills the per-process caches (the shop resolved from the Host), as in a running server.
+    warm = client.post(f"{API}/carts", json={"sku": "SKU-002", "quantity": 1}, headers=headers)
+    assert warm.status_code == 201
+    checkout(client, shop, warm.json()["token"])
+
+    with counting(shop.ctx.engine) as statements:
+        added = client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 2}, headers=headers)
+    assert added.status_code == 201, added.text
+    assert len(statements) <= ADD_TO_CART_BUDGET[shop.ctx.engine.dialect.name], "\n".join(statements)
+
+    cart = added.json()
+    [line] = cart["lines"]
+    assert (line["code"], line["quantity"], Decimal(line["unit_price"]), Decimal(line["line_total"]),
+            line["held"]) == ("SKU-001", 2, Decimal("10.00"), Decimal("20.00"), True)
+    assert Decimal(cart["subtotal"]) == Decimal("20.00") and (cart["state"], cart["currency"]) == ("open", "EUR")
+    assert 0 < cart["hold_seconds_left"] <= 15 * 60
+
+    # The answer built from what was written is what the cart shows when read back.
+    again = client.get(f"{API}/carts/{cart['token']}", headers=headers).json()
+    for body in (cart, again):
+        body.pop("hold_seconds_left")
+        for row in body["lines"]:
+            row.pop("hold_seconds_left")
+    assert again == cart
+    # The hold is real: the other 3 units can be held by another buyer, a 4th cannot.
+    assert client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 3}, headers=headers).status_code == 201
+    assert client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 1}, headers=headers).status_code == 409
+    assert checkout(client, shop, cart["token"])["status"] == "allocated"
