@@ -107,7 +107,7 @@ class CpuMeter:
         server, after = self._server(), self._backends()
         server0, before = self._before
         # A backend that started during the run counts from zero; one that ended is lost (reported as `gone`).
-        database = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        database = sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
         return CpuUsage(server - server0, database, len(set(before) | set(after)), len(set(before) - set(after)))
 
     def close(self) -> None:
