@@ -169,8 +169,10 @@ def reverse_at_checkout(engine: Engine, method: MethodConfig, idempotency_key: s
 
 
 def record_authorization(uow: UnitOfWork, order_id: int, method: MethodConfig, request: AuthorizeRequest,
-                         result: GatewayResult) -> PaymentOutcome:
-    """The payment of an order, as the provider answered `request`: its row, its log and its events."""
+                         result: GatewayResult,
+                         events: list[tuple[str, dict[str, Any]]] | None = None) -> PaymentOutcome:
+    """The payment of an order, as the provider answered `request`: its row, its log and its events (appended to
+    `events` when given, for the caller to write with its own in one outbox statement)."""
     amount, currency = request.amount, request.currency
     state = state_after(amount, result.captured, Decimal(0)) if result.status == "approved" else result.status
     now = utcnow()
@@ -185,17 +187,20 @@ def record_authorization(uow: UnitOfWork, order_id: int, method: MethodConfig, r
     row = {**values, "id": inserted.id}
     log = [{"payment_id": row["id"], "kind": "authorize", "amount": amount, "reference": result.reference,
             "message": result.message[:300]}]
-    events: list[tuple[str, dict[str, Any]]] = []
+    emitted: list[tuple[str, dict[str, Any]]] = []
     if state in ("pending", "requires_action"):
-        events.append((f"payment.{'pending' if state == 'pending' else 'action_required'}.v1", _payload(row)))
+        emitted.append((f"payment.{'pending' if state == 'pending' else 'action_required'}.v1", _payload(row)))
     else:
-        events.append(("payment.authorized.v1", _payload(row, captured_amount=Decimal(0), state="authorized")))
+        emitted.append(("payment.authorized.v1", _payload(row, captured_amount=Decimal(0), state="authorized")))
         if result.captured > 0:
             log.append({"payment_id": row["id"], "kind": "capture", "amount": result.captured,
                         "reference": result.reference, "message": "captured at order"})
-            events.append(("payment.captured.v1", {**_payload(row), "amount": _m(result.captured)}))
+            emitted.append(("payment.captured.v1", {**_payload(row), "amount": _m(result.captured)}))
     _log(uow, log)
-    add_events(uow, events)
+    if events is None:
+        add_events(uow, emitted)
+    else:
+        events.extend(emitted)
     return PaymentOutcome(row["id"], state, result.action_url, result.message)
 
 

@@ -16,11 +16,11 @@ it, from the first active warehouse by priority. `origin_rates` prices parcels f
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -195,6 +195,25 @@ def _method_rule(row: Row[Any], tables: dict[tuple[int, str], list[Band]],
 
 # ---- quoting --------------------------------------------------------------------------------------------------
 
+class Sized(Protocol):
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+
+
+def parcel_of_items(items: Iterable[tuple[Sized, int]], order_value: Decimal) -> Parcel:
+    """One parcel of these (item, quantity) pairs: weight, volume, item count and longest side."""
+    weight = volume = count = longest = 0
+    for item, quantity in items:
+        weight += item.weight_g * quantity
+        volume += item.length_mm * item.width_mm * item.height_mm * quantity
+        count += quantity
+        longest = max(longest, item.length_mm, item.width_mm, item.height_mm)
+    return Parcel(weight_g=weight, volume_mm3=volume, item_count=count, order_value=order_value,
+                  longest_side_mm=longest)
+
+
 def parcel_for(uow: UnitOfWork, lines: list[QuoteLine], order_value: Decimal) -> Parcel:
     """Totals over the lines from the SKUs' weights and sizes, in one statement."""
     s = Sku.__table__
@@ -209,22 +228,20 @@ def parcel_for(uow: UnitOfWork, lines: list[QuoteLine], order_value: Decimal) ->
                                  .where(s.c.tenant_id == uow.tenant_id, or_(*conditions))))
     by_id = {row.id: row for row in rows}
     by_code = {row.code: row for row in rows}
-    weight = volume = items = longest = 0
+    items = []
     for index, line in enumerate(lines):
         row = by_id.get(line.sku_id) if line.sku_id is not None else by_code.get((line.sku or "").strip())
         if row is None:
             field = "sku_id" if line.sku_id is not None else "sku"
             raise NotFound(f"unknown SKU {line.sku_id if line.sku_id is not None else line.sku}",
                            field=f"lines[{index}].{field}")
-        weight += row.weight_g * line.quantity
-        volume += row.length_mm * row.width_mm * row.height_mm * line.quantity
-        items += line.quantity
-        longest = max(longest, row.length_mm, row.width_mm, row.height_mm)
-    return Parcel(weight_g=weight, volume_mm3=volume, item_count=items, order_value=order_value,
-                  longest_side_mm=longest)
+        items.append((row, line.quantity))
+    return parcel_of_items(items, order_value)
 
 
-def quote_details(uow: UnitOfWork, req: QuoteRequest, today: date | None = None) -> QuoteResult:
+def quote_details(uow: UnitOfWork, req: QuoteRequest, today: date | None = None,
+                  parcel: Parcel | None = None) -> QuoteResult:
+    """`parcel`: the lines' parcel when the caller read their sizes already (checkout), else read here."""
     if uow.actor is None:
         raise PermissionDenied("a quote is made for a shop: no tenant is known", field="tenant")
     currency = check_currency(req.currency)
@@ -239,7 +256,8 @@ def quote_details(uow: UnitOfWork, req: QuoteRequest, today: date | None = None)
         origin = config.origins.get(req.origin_warehouse_id)
         if origin is None:
             raise NotFound(f"unknown warehouse {req.origin_warehouse_id}", field="origin_warehouse_id")
-    parcel = parcel_for(uow, list(req.lines), req.order_value)
+    if parcel is None:
+        parcel = parcel_for(uow, list(req.lines), req.order_value)
     methods = [m for m in config.methods if m.currency == currency]
     result = rate(address, config.zones, methods, parcel, origin, today or utcnow().date())
     if result.zone is None:
@@ -255,10 +273,11 @@ def quote_details(uow: UnitOfWork, req: QuoteRequest, today: date | None = None)
     return QuoteResult(result.zone.name, options, reasons)
 
 
-def quote(uow: UnitOfWork, req: QuoteRequest, today: date | None = None) -> list[ShippingOption]:
+def quote(uow: UnitOfWork, req: QuoteRequest, today: date | None = None,
+          parcel: Parcel | None = None) -> list[ShippingOption]:
     """Every shipping option for these lines to this address, cheapest first. An address outside every zone is
     refused (ValidationFailed on `shipping_address`); a parcel no method can carry gives an empty list."""
-    return quote_details(uow, req, today).options
+    return quote_details(uow, req, today, parcel).options
 
 
 # ---- pricing parcels from each warehouse (the cheapest-shipping allocation strategy) ------------------------

@@ -9,18 +9,18 @@ declined or timed-out payment leaves no order and gives the cart back; the calle
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Engine, bindparam, exists, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stockyard.billing.domain import AVAILABLE_GATEWAYS
 from stockyard.billing.errors import PaymentFailed
-from stockyard.billing.gateways import AuthorizeRequest, GatewayResult, MethodConfig, load_method
+from stockyard.billing.gateways import AuthorizeRequest, GatewayResult, MethodConfig
 from stockyard.billing.models import PaymentMethod
 from stockyard.billing.payments import (
     CardInput,
@@ -37,7 +37,14 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_country
 from stockyard.core.outbox import add_events
 from stockyard.core.uow import UnitOfWork, perform
-from stockyard.fulfilment.quotes import Destination, QuoteLine, QuoteRequest, ShippingOption, quote
+from stockyard.fulfilment.quotes import (
+    Destination,
+    QuoteLine,
+    QuoteRequest,
+    ShippingOption,
+    parcel_of_items,
+    quote,
+)
 from stockyard.identity.domain import ORDERS_PLACE
 from stockyard.inventory.models import Reservation
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
@@ -145,13 +152,18 @@ class CartLineRow:
     quantity: int
     reservation_id: int | None
     held: bool
-    warehouse_id: int | None  # where the hold is
+    warehouse_id: int | None  # where the hold is (its first warehouse, should it span several)
+    held_until: datetime | None
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
 
 
 _LINES_WITH_HOLDS = (
     select(_cart_lines.c.id, _cart_lines.c.sku_id, _cart_lines.c.quantity, _cart_lines.c.reservation_id,
            _skus.c.code, _skus.c.name, _products.c.name.label("product_name"), _res.c.state, _res.c.reserved_until,
-           _res.c.warehouse_id)
+           _res.c.warehouse_id, _skus.c.weight_g, _skus.c.length_mm, _skus.c.width_mm, _skus.c.height_mm)
     .join(_skus, _skus.c.id == _cart_lines.c.sku_id)
     .join(_products, _products.c.id == _skus.c.product_id)
     .outerjoin(_res, _res.c.id == _cart_lines.c.reservation_id)
@@ -164,7 +176,8 @@ def _cart_lines_with_holds(uow: UnitOfWork, cart_id: int) -> list[CartLineRow]:
     now = utcnow()
     return [CartLineRow(r.id, r.sku_id, r.code, r.product_name if r.name == r.code else r.name, r.quantity,
                         r.reservation_id,
-                        r.state == "active" and (r.reserved_until is None or r.reserved_until > now), r.warehouse_id)
+                        r.state == "active" and (r.reserved_until is None or r.reserved_until > now), r.warehouse_id,
+                        r.reserved_until, r.weight_g, r.length_mm, r.width_mm, r.height_mm)
             for r in uow.conn.execute(_LINES_WITH_HOLDS, {"cart_id": cart_id})]
 
 
@@ -188,7 +201,8 @@ def _quote(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow], address: Ad
         lines=[QuoteLine(sku_id=line.sku_id, quantity=line.quantity) for line in lines],
         order_value=value, currency=cart.currency,
         # The parcel leaves from where the cart's units are held (one warehouse); else from the first by priority.
-        origin_warehouse_id=held_in.pop() if len(held_in) == 1 else None))
+        origin_warehouse_id=held_in.pop() if len(held_in) == 1 else None),
+        parcel=parcel_of_items([(line, line.quantity) for line in lines], value))
 
 
 def _existing(uow: UnitOfWork, key: str) -> PlacedOrder | None:
@@ -205,24 +219,30 @@ def next_order_number(uow: UnitOfWork) -> str:
     return f"SO-{uow.conn.execute(stmt).scalar_one():06d}"
 
 
-def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[CartRow, Any]:
-    """The cart, its channel's order settings, whether the payment method is offered there and whether this
+def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[CartRow, Any, MethodConfig | None]:
+    """The cart, its channel's order settings, the payment method when the shop offers it, and whether this
     idempotency key placed an order already: one statement, as place-order is on the hot path."""
-    offered = exists().where(_methods.c.tenant_id == uow.tenant_id, _methods.c.id == cmd.payment_method_id,
-                             _methods.c.active.is_(True), _methods.c.gateway.in_(AVAILABLE_GATEWAYS),
-                             or_(_methods.c.channel_id == _carts.c.channel_id, _methods.c.channel_id.is_(None)))
     existing = select(_orders.c.id).where(_orders.c.tenant_id == uow.tenant_id,
                                           _orders.c.idempotency_key == cmd.idempotency_key).scalar_subquery()
+    offered = and_(_methods.c.tenant_id == uow.tenant_id, _methods.c.id == cmd.payment_method_id,
+                   _methods.c.active.is_(True), _methods.c.gateway.in_(AVAILABLE_GATEWAYS),
+                   or_(_methods.c.channel_id == _carts.c.channel_id, _methods.c.channel_id.is_(None)))
     row = uow.conn.execute(
         select(_carts.c.id, _carts.c.channel_id, _carts.c.customer_id, _carts.c.currency, _carts.c.state,
                _channels.c.hold_minutes, _channels.c.tax_rate, _channels.c.prices_include_tax,
                _channels.c.allocation_strategy, _channels.c.allow_split_shipments,
-               offered.label("method_offered"), existing.label("existing_order"))
+               _methods.c.id.label("method_id"), _methods.c.name.label("method_name"),
+               _methods.c.gateway.label("method_gateway"), _methods.c.settings.label("method_settings"),
+               _methods.c.secrets.label("method_secrets"), existing.label("existing_order"))
         .join(_channels, _channels.c.id == _carts.c.channel_id)
+        .outerjoin(_methods, offered)
         .where(_carts.c.tenant_id == uow.tenant_id, _carts.c.token == token)).first()
     if row is None:
         raise NotFound("this cart does not exist", field="cart")
-    return CartRow(row.id, token, row.channel_id, row.customer_id, row.currency, row.hold_minutes), row
+    method = None if row.method_id is None else MethodConfig(
+        row.method_id, uow.tenant_id, row.method_name, row.method_gateway, True, dict(row.method_settings or {}),
+        dict(row.method_secrets or {}))
+    return CartRow(row.id, token, row.channel_id, row.customer_id, row.currency, row.hold_minutes), row, method
 
 
 @dataclass(frozen=True)
@@ -264,10 +284,10 @@ def place_order(engine: Engine, actor: Actor, token: str, cmd: PlaceOrder,
 def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder | PlacedOrder:
     """Everything checked and priced before money moves: the cart's lines (lapsed holds renewed), prices from the
     price list, shipping quoted again, the total the customer saw. Then the cart is claimed (open → paying), so a
-    second place-order for it waits for this one and finds it taken, and its holds are kept for CHECKOUT_GRACE
-    however long the provider takes."""
+    second place-order for it waits for this one and finds it taken, and its holds are kept for at least
+    CHECKOUT_GRACE however long the provider takes."""
     uow.require(ORDERS_PLACE)
-    cart, channel = _checkout_context(uow, token, cmd)
+    cart, channel, method = _checkout_context(uow, token, cmd)
     if channel.existing_order is not None:
         replay = _existing(uow, cmd.idempotency_key)
         if replay is not None:
@@ -275,12 +295,12 @@ def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder
     if channel.state != "open":
         raise Conflict(BEING_PLACED if channel.state == "paying" else f"this cart is {channel.state}; start a new one",
                        field="cart")
-    if not channel.method_offered:
+    if method is None:
         raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
     lines = _cart_lines_with_holds(uow, cart.id)
     if not lines:
         raise Conflict("the cart is empty", field="cart")
-    holds = _renew_lapsed(uow, cart, lines)
+    holds, first_lapse = _renew_lapsed(uow, cart, lines)
     prices = unit_prices(uow, cart.channel_id, cart.currency, {line.sku_id: line.quantity for line in lines})
     missing = [line.code for line in lines if line.sku_id not in prices]
     if missing:
@@ -297,7 +317,6 @@ def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder
         raise Conflict(f"the total is now {totals.grand_total} {cart.currency}, not {cmd.expected_total}; "
                        "please review your order again", field="expected_total",
                        details={"grand_total": str(totals.grand_total)})
-    method = load_method(uow, cmd.payment_method_id)
     request = payment_request(method, totals.grand_total, cart.currency, cmd.idempotency_key, cmd.card,
                               return_url=cmd.return_url)
     now = utcnow()
@@ -309,8 +328,9 @@ def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder
         if replay is not None:
             return replay
         raise Conflict(BEING_PLACED, field="cart")
-    uow.conn.execute(update(_res).where(_res.c.id.in_(list(holds.values())), _res.c.state == "active")
-                     .values(reserved_until=now + CHECKOUT_GRACE))
+    if first_lapse is not None and first_lapse < now + CHECKOUT_GRACE:
+        uow.conn.execute(update(_res).where(_res.c.id.in_(list(holds.values())), _res.c.state == "active")
+                         .values(reserved_until=now + CHECKOUT_GRACE))
     return PreparedOrder(cart, lines, holds, priced, option, totals, channel, method, request)
 
 
@@ -337,11 +357,11 @@ def record_order(uow: UnitOfWork, prepared: PreparedOrder, cmd: PlaceOrder, resu
         idempotency_key=cmd.idempotency_key, source="storefront", placed_at=now),
         [NewLine(line.sku_id, line.code, line.name, p, channel.tax_rate)
          for line, p in zip(lines, prepared.priced, strict=True)])
-    outcome = record_authorization(uow, order_id, prepared.method, prepared.request, result)
-    timeline: list[tuple[str | None, str, str]] = [(None, Status.PLACED.value, f"order placed by {cmd.email}")]
     events: list[tuple[str, dict[str, Any]]] = [("order.placed.v1", {
         "order_id": order_id, "number": number, "channel_id": cart.channel_id, "customer_id": customer_id,
         "grand_total": str(totals.grand_total), "currency": cart.currency})]
+    outcome = record_authorization(uow, order_id, prepared.method, prepared.request, result, events)
+    timeline: list[tuple[str | None, str, str]] = [(None, Status.PLACED.value, f"order placed by {cmd.email}")]
     status = Status.PLACED
     if outcome.state in ("authorized", "captured"):
         timeline.append((status.value, Status.PAID.value, f"payment {outcome.state}"))
@@ -388,13 +408,17 @@ def reopen_cart(uow: UnitOfWork, cart_id: int, checkout_key: str) -> bool:
         _carts.c.checkout_key == checkout_key).values(state="open", checkout_key=None, updated_at=utcnow())).rowcount)
 
 
-def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> dict[int, int]:
-    """sku id → the live hold of each line; a lapsed hold is renewed when the stock is still there, otherwise the
-    customer is told which item is gone (a Conflict naming the SKU, so the shop can offer an equivalent)."""
-    holds = {}
+def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> tuple[dict[int, int], datetime | None]:
+    """sku id → the live hold of each line, and when the first of them lapses; a lapsed hold is renewed when the
+    stock is still there, otherwise the customer is told which item is gone (a Conflict naming the SKU, so the shop
+    can offer an equivalent)."""
+    holds: dict[int, int] = {}
+    lapses: list[datetime] = []
     for line in lines:
         if line.held and line.reservation_id is not None:
             holds[line.sku_id] = line.reservation_id
+            if line.held_until is not None:
+                lapses.append(line.held_until)
             continue
         try:
             reservation_id, until = _hold(uow, cart, line.sku_id, line.code, line.quantity)
@@ -404,7 +428,8 @@ def _renew_lapsed(uow: UnitOfWork, cart: CartRow, lines: list[CartLineRow]) -> d
         uow.conn.execute(update(_cart_lines).where(_cart_lines.c.id == line.id).values(
             reservation_id=reservation_id, held_until=until))
         holds[line.sku_id] = reservation_id
-    return holds
+        lapses.append(until)
+    return holds, min(lapses, default=None)
 
 
 def order_by_number(uow: UnitOfWork, number: str) -> dict[str, Any]:

@@ -22,7 +22,8 @@ def money(amount: Decimal) -> str:
 
 
 def send_order_confirmation(settings: Settings, engine: Engine, actor: Actor, shop: Shop, number: str) -> None:
-    order = read(engine, actor, customer_order, number, customer_id=None, guest_numbers=[number])
+    order = read(engine, actor, customer_order, number, customer_id=None, guest_numbers=[number],
+                 with_history=False)
     try:
         send_mail(settings, to=order.email, subject=f"Your order {order.number} at {shop.name}",
                   body=confirmation_text(order, shop), tenant_id=shop.tenant_id)
