@@ -1,6 +1,7 @@
-"""A regression guard on the storefront's busiest write: adding to a new cart through the headless API runs at most
-ADD_TO_CART_BUDGET SQL statements (BEGIN/COMMIT excluded), counted on the engine as bench/checkout.py counts them.
-Counting statements is deterministic, unlike timing. The cart it answers with must be the cart a re-read shows."""
+"""Regression guards on the storefront checkout: adding to a new cart through the headless API runs at most
+ADD_TO_CART_BUDGET SQL statements (BEGIN/COMMIT excluded), counted on the engine as bench/checkout.py counts them;
+a quote at most 3 and placing the order with its payment at most PLACE_ORDER_BUDGET. Counting statements is
+deterministic, unlike timing. The cart it answers with must be the cart a re-read shows."""
 
 import uuid
 from collections.abc import Iterator
@@ -85,3 +86,28 @@ def test_adding_to_a_new_cart_stays_within_its_statement_budget(shop: Shop, clie
     assert client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 3}, headers=headers).status_code == 201
     assert client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 1}, headers=headers).status_code == 409
     assert checkout(client, shop, cart["token"])["status"] == "allocated"
+
+
+# The cart and the channel with the payment method, the lines with their holds and sizes, the price tiers, the
+# claim; the test gateway's own booking (the simulated provider's); closing the cart, the order number, the order,
+# its lines, its payment and log, the holds' warehouses, holds → the order's, the lines' progress, allocations, the
+# status, the timeline, the outbox; the confirmation mail's two reads (after the response).
+PLACE_ORDER_BUDGET = 20
+
+
+def test_placing_an_order_stays_within_its_statement_budget(shop: Shop, client: TestClient) -> None:
+    headers = {"Host": shop.domain}
+    warm = client.post(f"{API}/carts", json={"sku": "SKU-002", "quantity": 1}, headers=headers)
+    checkout(client, shop, warm.json()["token"])
+    token = client.post(f"{API}/carts", json={"sku": "SKU-001", "quantity": 2}, headers=headers).json()["token"]
+    address = shop.address().model_dump()
+    with counting(shop.ctx.engine) as quoting:
+        options = client.post(f"{API}/carts/{token}/shipping-options", json=address, headers=headers).json()
+    assert len(quoting) <= 3, "\n".join(quoting)
+    with counting(shop.ctx.engine) as placing:
+        placed = client.post(f"{API}/carts/{token}/orders", headers=headers, json={
+            "idempotency_key": uuid.uuid4().hex, "email": "budget@example.com", "shipping_address": address,
+            "shipping_method_id": options[0]["method_id"], "payment_method_id": shop.card_method_id,
+            "card": shop.card()})
+    assert placed.status_code == 201 and placed.json()["status"] == "allocated", placed.text
+    assert len(placing) <= PLACE_ORDER_BUDGET, "\n".join(placing)
