@@ -94,8 +94,12 @@ def test_the_background_jobs_refresh_a_new_channel(world: ShopWorld) -> None:
 
     with UnitOfWork(world.ctx.engine, world.ctx.actor) as uow:
         uow.conn.execute(LISTING_CHANNELS.delete().where(LISTING_CHANNELS.c.channel_id == world.shop.channel_id))
-    assert "listing prices refreshed for 1 channels" in run_jobs_once(world.ctx.engine)
+    done = run_jobs_once(world.ctx.engine)  # every tenant's stale channels, this one among them
+    assert any(line.startswith("listing prices refreshed for ") for line in done), done
     assert projected(world)[world.skus["MANN-W712-75"]] == Decimal("9.80")
+    with UnitOfWork(world.ctx.engine, world.ctx.actor) as uow:
+        assert uow.conn.execute(select(LISTING_CHANNELS.c.fresh_from)
+                                .where(LISTING_CHANNELS.c.channel_id == world.shop.channel_id)).scalar() is not None
 
 
 def test_a_list_starting_next_week_ends_the_window_the_day_it_starts(world: ShopWorld) -> None:
