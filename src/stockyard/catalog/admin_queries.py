@@ -1,6 +1,6 @@
 """Read models for the catalog admin pages."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -21,7 +21,7 @@ from stockyard.catalog.models import (
     SkuAttributeValue,
 )
 from stockyard.catalog.relations import equivalents_of
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import CATALOG_VIEW
 
@@ -145,12 +145,15 @@ def sku_detail(uow: UnitOfWork, sku_id: int) -> dict[str, Any] | None:
 
 
 @requires(CATALOG_VIEW)
-def list_brands(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[Any]:
+def list_brands(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50, sort: str = "") -> Page[Any]:
+    """Rows (brand, product count); `sort` "name" or "products" ("-" descending), by name when it is neither."""
     counts = select(Product.brand_id, func.count().label("n")).group_by(Product.brand_id).subquery()
-    stmt = select(Brand, counts.c.n).outerjoin(counts, counts.c.brand_id == Brand.id).order_by(Brand.name)
+    stmt, sort = sorted_by(select(Brand, counts.c.n).outerjoin(counts, counts.c.brand_id == Brand.id), sort,
+                           {"name": Brand.name, "products": func.coalesce(counts.c.n, 0)}, "name")
+    stmt = stmt.order_by(Brand.name, Brand.id)
     if q.strip():
         stmt = stmt.where(Brand.name.ilike(f"%{q.strip()}%"))
-    return paginate(uow.execute, stmt, page, per_page)
+    return paginate(uow.execute, stmt, page, per_page, sort)
 
 
 @requires(CATALOG_VIEW)
@@ -164,11 +167,21 @@ def get_brand(uow: UnitOfWork, brand_id: int) -> Brand | None:
 
 
 @requires(CATALOG_VIEW)
-def list_attributes(uow: UnitOfWork) -> list[tuple[Attribute, int]]:
+def page_attributes(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50,
+                    sort: str = "") -> Page[tuple[Attribute, int]]:
+    """The attributes page: rows (attribute, SKUs with a value) searched by name or unit, sorted by "name", "type",
+    "unit" or "skus" ("-" descending; by name when `sort` is none of them)."""
     counts = (select(SkuAttributeValue.attribute_id, func.count().label("n"))
               .group_by(SkuAttributeValue.attribute_id).subquery())
-    return [(a, n or 0) for a, n in uow.execute(select(Attribute, counts.c.n).outerjoin(
-        counts, counts.c.attribute_id == Attribute.id).order_by(Attribute.name)).all()]
+    skus = func.coalesce(counts.c.n, 0)
+    stmt = select(Attribute, skus).outerjoin(counts, counts.c.attribute_id == Attribute.id)
+    stmt, sort = sorted_by(stmt, sort, {"name": Attribute.name, "type": Attribute.type, "unit": Attribute.unit,
+                                        "skus": skus}, "name")
+    if q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Attribute.name).like(like), func.lower(Attribute.unit).like(like)))
+    result = paginate(uow.execute, stmt.order_by(Attribute.name, Attribute.id), page, per_page, sort)
+    return replace(result, items=[(a, n) for a, n in result.items])
 
 
 @requires(CATALOG_VIEW)

@@ -33,16 +33,16 @@ def _brand_in(form: Mapping[str, Any]) -> taxonomy.BrandIn:
 
 def _brands_page(request: Request, engine: Engine, actor: Actor, q: str = "", page_no: int = 1,
                  form: Mapping[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 status_code: int = 200) -> Response:
+                 status_code: int = 200, sort: str = "") -> Response:
     return admin_page(request, actor, "admin/catalog/brands.html", status_code, section="catalog",
-                      result=read(engine, actor, admin_queries.list_brands, q, page_no), q=q,
+                      result=read(engine, actor, admin_queries.list_brands, q, page_no, sort=sort), q=q,
                       form=dict(form or {}), errors=errors or {})
 
 
 @router.get("/brands", response_class=HTMLResponse)
-def brand_list(request: Request, engine: EngineDep, actor: PageActor, q: str = "",
+def brand_list(request: Request, engine: EngineDep, actor: PageActor, q: str = "", sort: str = "",
                page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
-    return _brands_page(request, engine, actor, q, page_no)
+    return _brands_page(request, engine, actor, q, page_no, sort=sort)
 
 
 @router.post("/brands")
@@ -144,15 +144,18 @@ def _attribute_in(form: Mapping[str, Any]) -> attributes.AttributeIn:
 
 
 def _attributes_page(request: Request, engine: Engine, actor: Actor, form: Mapping[str, Any] | None = None,
-                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    return admin_page(request, actor, "admin/catalog/attributes.html", status_code, section="catalog",
-                      rows=read(engine, actor, admin_queries.list_attributes), types=ATTRIBUTE_TYPES,
+                     errors: dict[str, str] | None = None, status_code: int = 200, q: str = "", sort: str = "",
+                     page_no: int = 1) -> Response:
+    return admin_page(request, actor, "admin/catalog/attributes.html", status_code, section="catalog", q=q,
+                      result=read(engine, actor, admin_queries.page_attributes, q=q, sort=sort, page=page_no),
+                      types=ATTRIBUTE_TYPES,
                       form={"type": "text", **(form or {})}, errors=errors or {})
 
 
 @router.get("/attributes", response_class=HTMLResponse)
-def attribute_list(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    return _attributes_page(request, engine, actor)
+def attribute_list(request: Request, engine: EngineDep, actor: PageActor, q: str = "", sort: str = "",
+                   page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
+    return _attributes_page(request, engine, actor, q=q, sort=sort, page_no=page_no)
 
 
 @router.post("/attributes")

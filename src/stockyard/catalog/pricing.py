@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from stockyard.catalog import listings
 from stockyard.catalog.models import Sku
@@ -15,7 +15,7 @@ from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.iso_codes import check_currency
 from stockyard.core.outbox import add_event
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import CATALOG_VIEW, PRICING_EDIT
 from stockyard.sales.channels import channel_by_code, channel_by_id
@@ -146,17 +146,24 @@ def set_sku_prices(uow: UnitOfWork, list_id: int, cmd: SetSkuPrices) -> None:
 
 @requires(CATALOG_VIEW)
 def list_price_lists(uow: UnitOfWork, q: str = "", channel_id: int | None = None, page: int = 1,
-                     per_page: int = 50) -> Page[Any]:
+                     per_page: int = 50, sort: str = "") -> Page[Any]:
+    """Rows (price list, channel code, SKU count); searched by name or channel code; `sort` is a column key
+    ("-key" descending), by channel (then priority, highest first) when it names none."""
     skus = (select(func.count(func.distinct(PriceTier.sku_id))).where(PriceTier.price_list_id == PriceList.id)
             .correlate(PriceList).scalar_subquery())
     stmt = (select(PriceList, Channel.code.label("channel_code"), skus.label("sku_count"))
-            .join(Channel, Channel.id == PriceList.channel_id)
-            .order_by(Channel.code, PriceList.priority.desc(), PriceList.name))
+            .join(Channel, Channel.id == PriceList.channel_id))
+    stmt, sort = sorted_by(stmt, sort, {
+        "name": PriceList.name, "channel": Channel.code, "currency": PriceList.currency,
+        "priority": PriceList.priority, "valid_from": PriceList.valid_from, "valid_to": PriceList.valid_to,
+        "skus": skus, "active": PriceList.active}, "channel")
+    stmt = stmt.order_by(Channel.code, PriceList.priority.desc(), PriceList.name, PriceList.id)
     if q.strip():
-        stmt = stmt.where(func.lower(PriceList.name).like(f"%{q.strip().lower()}%"))
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(PriceList.name).like(like), func.lower(Channel.code).like(like)))
     if channel_id is not None:
         stmt = stmt.where(PriceList.channel_id == channel_id)
-    return paginate(uow.execute, stmt, page, per_page)
+    return paginate(uow.execute, stmt, page, per_page, sort)
 
 
 @requires(CATALOG_VIEW)

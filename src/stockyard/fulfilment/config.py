@@ -1,5 +1,6 @@
 """Shipping configuration use cases (zones, carriers, methods, rate tables, free shipping) and their read models."""
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -11,7 +12,7 @@ from stockyard.core.db import Base
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_country, check_currency
 from stockyard.core.outbox import add_event
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.fulfilment.domain import Address, Band, ZoneRule, check_bands, parse_patterns, zone_for
 from stockyard.fulfilment.models import Carrier, FreeShippingThreshold, ShippingMethod, ShippingRate, ShippingZone
@@ -312,34 +313,44 @@ def set_free_shipping(uow: UnitOfWork, method_id: int, cmd: SetFreeShipping) -> 
 
 # ---- read models ----------------------------------------------------------------------------------------------
 
-def _search(uow: UnitOfWork, stmt: Any, columns: list[Any], q: str, page: int, per_page: int) -> Page[Any]:
+def _search(uow: UnitOfWork, stmt: Any, columns: list[Any], q: str, page: int, per_page: int, sort: str) -> Page[Any]:
     if q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(*(func.lower(c).like(like) for c in columns)))
-    result = paginate(uow.execute, stmt, page, per_page)
-    return Page([row[0] for row in result.items], result.total, result.page, result.per_page)
+    return paginate(uow.execute, stmt, page, per_page, sort)
 
 
 @requires(SETTINGS_VIEW)
-def list_zones(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[ShippingZone]:
-    stmt = select(ShippingZone).order_by(ShippingZone.position, ShippingZone.id)
-    return _search(uow, stmt, [ShippingZone.name], q, page, per_page)
+def list_zones(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50, sort: str = "") -> Page[ShippingZone]:
+    """Searched by name or region; `sort` is a column key ("-key" descending), the matching order by default."""
+    stmt, sort = sorted_by(select(ShippingZone), sort, {
+        "position": ShippingZone.position, "name": ShippingZone.name, "region": ShippingZone.region,
+        "active": ShippingZone.active}, "position")
+    result = _search(uow, stmt.order_by(ShippingZone.position, ShippingZone.id), [ShippingZone.name,
+                     ShippingZone.region], q, page, per_page, sort)
+    return replace(result, items=[row[0] for row in result.items])
 
 
 @requires(SETTINGS_VIEW)
-def list_carriers(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[Carrier]:
-    return _search(uow, select(Carrier).order_by(Carrier.code), [Carrier.code, Carrier.name], q, page, per_page)
+def list_carriers(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50, sort: str = "") -> Page[Carrier]:
+    stmt, sort = sorted_by(select(Carrier), sort, {
+        "code": Carrier.code, "name": Carrier.name, "tracking_url": Carrier.tracking_url, "active": Carrier.active},
+        "code")
+    result = _search(uow, stmt.order_by(Carrier.code, Carrier.id), [Carrier.code, Carrier.name], q, page, per_page,
+                     sort)
+    return replace(result, items=[row[0] for row in result.items])
 
 
 @requires(SETTINGS_VIEW)
-def list_methods(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[Any]:
+def list_methods(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50, sort: str = "") -> Page[Any]:
+    """Rows (method, carrier code), searched by method code or name or carrier code."""
     stmt = (select(ShippingMethod, Carrier.code.label("carrier_code"))
-            .join(Carrier, Carrier.id == ShippingMethod.carrier_id).order_by(ShippingMethod.code))
-    if q.strip():
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(ShippingMethod.code).like(like), func.lower(ShippingMethod.name).like(like),
-                              func.lower(Carrier.code).like(like)))
-    return paginate(uow.execute, stmt, page, per_page)
+            .join(Carrier, Carrier.id == ShippingMethod.carrier_id))
+    stmt, sort = sorted_by(stmt, sort, {
+        "code": ShippingMethod.code, "name": ShippingMethod.name, "carrier": Carrier.code,
+        "currency": ShippingMethod.currency, "active": ShippingMethod.active}, "code")
+    return _search(uow, stmt.order_by(ShippingMethod.code, ShippingMethod.id),
+                   [ShippingMethod.code, ShippingMethod.name, Carrier.code], q, page, per_page, sort)
 
 
 @requires(SETTINGS_VIEW)

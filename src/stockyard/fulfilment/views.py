@@ -69,12 +69,12 @@ def _plain(value: Decimal) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-def overview(request: Request, engine: EngineDep, actor: PageActor, tab: str = "zones", q: str = "",
+def overview(request: Request, engine: EngineDep, actor: PageActor, tab: str = "zones", q: str = "", sort: str = "",
              page_no: int = Query(default=1, ge=1, alias="page"), country: str = "", postcode: str = "",
              region: str = "") -> Response:
     tab = tab if tab in TABS else "zones"
     query = {"zones": config.list_zones, "carriers": config.list_carriers, "methods": config.list_methods}[tab]
-    result = read(engine, actor, query, q, page_no)
+    result = read(engine, actor, query, q=q, page=page_no, sort=sort)
     match: dict[str, Any] | None = None
     if country.strip():
         zone = read(engine, actor, config.zone_for_address, Address(country, postcode, region))

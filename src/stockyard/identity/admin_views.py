@@ -19,6 +19,7 @@ from stockyard.identity import roles, users
 from stockyard.identity.domain import API_KEYS_MANAGE, ROLES_MANAGE, USERS_MANAGE
 from stockyard.identity.services import revoke_api_key
 from stockyard.web.admin import ADMIN_SECTIONS, admin_page, admin_router
+from stockyard.web.admin_crud import list_page
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, run, see_other
 
@@ -147,9 +148,10 @@ async def user_reactivate(user_id: int, request: Request, engine: EngineDep, act
 # ---- roles ----------------------------------------------------------------------------------------------------
 
 @router.get("/roles", response_class=HTMLResponse)
-def role_list(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    return admin_page(request, actor, "admin/identity/roles.html", section="roles",
-                      rows=read(engine, actor, roles.list_roles))
+def role_list(request: Request, engine: EngineDep, actor: PageActor, q: str = "", sort: str = "",
+              page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
+    return list_page(request, engine, actor, roles.page_roles, "admin/identity/roles.html", "roles", q, page_no,
+                     sort=sort)
 
 
 def role_form(request: Request, actor: Actor, form: Mapping[str, Any], role: Any = None,
@@ -225,7 +227,8 @@ async def role_delete(role_id: int, request: Request, engine: EngineDep, actor: 
 # ---- API keys -------------------------------------------------------------------------------------------------
 
 def keys_page(request: Request, engine: Engine, actor: Actor, form: Mapping[str, Any],
-              errors: dict[str, str] | None = None, status_code: int = 200, issued: Any = None) -> HTMLResponse:
+              errors: dict[str, str] | None = None, status_code: int = 200, issued: Any = None, q: str = "",
+              sort: str = "", page_no: int = 1) -> HTMLResponse:
     owners = read(engine, actor, users.key_owner_choices)
     chosen = str(form.get("user_id") or actor.user_id or "")
     scope_choices: list[str] = []
@@ -233,14 +236,16 @@ def keys_page(request: Request, engine: Engine, actor: Actor, form: Mapping[str,
         held = read(engine, actor, users.user_permissions, int(chosen))
         scope_choices = sorted(held if actor.can("*") else held & actor.permissions)
     return admin_page(request, actor, "admin/identity/api_keys.html", status_code, section="api-keys",
-                      keys=read(engine, actor, users.list_api_keys), owners=owners, scope_choices=scope_choices,
-                      form={**form, "user_id": chosen}, errors=errors or {}, issued=issued)
+                      result=read(engine, actor, users.page_api_keys, q=q, sort=sort, page=page_no), q=q,
+                      owners=owners, scope_choices=scope_choices, form={**form, "user_id": chosen},
+                      errors=errors or {}, issued=issued)
 
 
 @router.get("/api-keys", response_class=HTMLResponse)
-def key_list(request: Request, engine: EngineDep, actor: PageActor,
-             user_id: int | None = Query(default=None)) -> Response:
-    return keys_page(request, engine, actor, {"user_id": user_id or "", "scopes": None})
+def key_list(request: Request, engine: EngineDep, actor: PageActor, user_id: int | None = Query(default=None),
+             q: str = "", sort: str = "", page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
+    return keys_page(request, engine, actor, {"user_id": user_id or "", "scopes": None}, q=q, sort=sort,
+                     page_no=page_no)
 
 
 @router.post("/api-keys")

@@ -4,6 +4,7 @@ A user's `role` names a built-in role (domain.ROLES) or one of these; renaming a
 users in the same transaction, and a role that users still hold cannot be deleted.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
+from stockyard.core.pagination import Page, page_of
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import ALL_PERMISSIONS, ROLES, ROLES_MANAGE
 from stockyard.identity.models import Role, User
@@ -147,6 +149,26 @@ def list_roles(uow: UnitOfWork) -> list[RoleView]:
         out.append(RoleView(role.name, role.description, effective_permissions(role.name, role.permissions), False,
                             counts.get(role.name, 0), role.id))
     return out
+
+
+_BUILTIN_ORDER = {name: index for index, name in enumerate(ROLES)}
+ROLE_SORTS: dict[str, Callable[[RoleView], Any]] = {
+    "name": lambda r: r.name,
+    "kind": lambda r: (0, _BUILTIN_ORDER[r.name], "") if r.builtin else (1, 0, r.name),
+    "permissions": lambda r: len(r.permissions),
+    "users": lambda r: r.users,
+}
+
+
+@requires(ROLES_MANAGE)
+def page_roles(uow: UnitOfWork, q: str = "", sort: str = "", page: int = 1, per_page: int = 50) -> Page[RoleView]:
+    """The roles page: list_roles searched by name or description and sorted by a ROLE_SORTS key ("-key"
+    descending; built-in roles first when it names none). Sorted in memory: a tenant has a few dozen roles at most,
+    and the built-in ones are not rows."""
+    needle = q.strip().lower()
+    found = [r for r in list_roles(uow)
+             if needle in r.name or needle in r.name.replace("_", " ") or needle in r.description.lower()]
+    return page_of(found, sort, ROLE_SORTS, "kind", page, per_page)
 
 
 @requires(ROLES_MANAGE)

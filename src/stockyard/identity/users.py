@@ -5,16 +5,17 @@ Rules: only with users.manage; nobody hands out a role with permissions they lac
 permissions they lack; nobody deactivates themselves; a tenant always keeps an active owner.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from stockyard.core.outbox import add_event
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import API_KEYS_MANAGE, USERS_MANAGE, parse_warehouse_ids
 from stockyard.identity.models import ApiKey, User
@@ -225,13 +226,12 @@ def warehouse_choices(uow: UnitOfWork) -> list[tuple[int, str, str]]:
     return [(r.id, r.code, r.name) for r in rows]
 
 
-def list_api_keys(uow: UnitOfWork, user_id: int | None = None, include_revoked: bool = True) -> list[KeyView]:
-    """The actor's own keys; with api_keys.manage every key of the tenant (or one user's). Never the secret."""
+def _keys(uow: UnitOfWork, user_id: int | None, include_revoked: bool) -> Select[Any]:
+    """The actor's own keys; with api_keys.manage every key of the tenant (or one user's)."""
     actor = uow.actor
     if actor is None:
         raise PermissionDenied("nobody is signed in", field="permission")
-    stmt = (select(ApiKey, User.name).join(User, User.id == ApiKey.user_id)
-            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc()))
+    stmt = select(ApiKey, User.name).join(User, User.id == ApiKey.user_id)
     if not actor.can(API_KEYS_MANAGE):
         if actor.user_id is None or (user_id is not None and user_id != actor.user_id):
             raise PermissionDenied(f"'{actor.name}' lacks the permission {API_KEYS_MANAGE}", field="permission")
@@ -240,8 +240,36 @@ def list_api_keys(uow: UnitOfWork, user_id: int | None = None, include_revoked: 
         stmt = stmt.where(ApiKey.user_id == user_id)
     if not include_revoked:
         stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    return stmt
+
+
+def _key_views(rows: Iterable[Any]) -> list[KeyView]:
     return [KeyView(k.id, k.name, k.prefix, k.user_id, user_name, list(k.scopes), k.created_at, k.revoked_at)
-            for k, user_name in uow.execute(stmt).all()]
+            for k, user_name in rows]
+
+
+# Active keys first, the newest first: the order of the API's list and the page's default.
+_KEY_ORDER = (ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+KEY_SORTS = {"name": ApiKey.name, "user": User.name, "prefix": ApiKey.prefix, "created": (ApiKey.created_at, ApiKey.id),
+             "status": ApiKey.revoked_at.is_not(None)}
+
+
+def list_api_keys(uow: UnitOfWork, user_id: int | None = None, include_revoked: bool = True) -> list[KeyView]:
+    """The actor's own keys; with api_keys.manage every key of the tenant (or one user's). Never the secret."""
+    return _key_views(uow.execute(_keys(uow, user_id, include_revoked).order_by(*_KEY_ORDER)).all())
+
+
+def page_api_keys(uow: UnitOfWork, q: str = "", sort: str = "", page: int = 1, per_page: int = 50) -> Page[KeyView]:
+    """The API keys page: the keys list_api_keys shows, searched by key name, prefix or user name, sorted by a
+    KEY_SORTS key ("-key" descending; active and newest first when it names none)."""
+    stmt = _keys(uow, None, True)
+    if q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(ApiKey.name).like(like), func.lower(ApiKey.prefix).like(like),
+                              func.lower(User.name).like(like)))
+    stmt, sort = sorted_by(stmt, sort, KEY_SORTS, "status")
+    result = paginate(uow.execute, stmt.order_by(*_KEY_ORDER), page, per_page, sort)
+    return replace(result, items=_key_views(result.items))
 
 
 def key_owner_choices(uow: UnitOfWork) -> list[tuple[int, str]]:

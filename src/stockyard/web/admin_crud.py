@@ -9,6 +9,7 @@ Two levels:
   adds its pages to a router.
 """
 
+import inspect
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -78,10 +79,18 @@ async def remove(request: Request, engine: Engine, actor: Actor, service: Callab
     return see_other(to)
 
 
+def sorts(query: Callable[..., Any]) -> bool:
+    """Whether a list query takes `sort=` (and so whitelists the columns it may be sorted by)."""
+    return "sort" in inspect.signature(query).parameters
+
+
 def list_page(request: Request, engine: Engine, actor: Actor, query: Callable[..., Any], template: str,
-              section: str, q: str, page_no: int, **context: Any) -> Response:
-    """A searchable, paginated list: `query(uow, q=..., page=...)` returns a Page."""
-    result = read(engine, actor, query, q=q, page=page_no)
+              section: str, q: str, page_no: int, *, sort: str | None = None, **context: Any) -> Response:
+    """A searchable, paginated list: `query(uow, q=..., page=...)` returns a Page; with `sort` (a column key from
+    the query string, "-key" for descending) also `sort=`, and the query falls back to its default order when it
+    does not know the key. The template makes column headers links with admin/_list.html's sort_header."""
+    arguments = {"q": q, "page": page_no} | ({} if sort is None else {"sort": sort})
+    result = read(engine, actor, query, **arguments)
     return admin_page(request, actor, template, section=section, result=result, q=q, **context)
 
 
@@ -90,9 +99,10 @@ class Resource(Generic[Command]):
     """A record edited through admin/commerce/form.html.
 
     URLs below `base`: `/new` (form and create), `/{id}` + `edit_path` (form and update), `/{id}/delete`; and the
-    list at `base` itself when `list_query` is given. With an `edit_path` ("/edit"), `base/{id}` is the record's
-    own page, served by the module, and the edit form needs the permission even to be seen; without one, the form
-    at `base/{id}` is the record's page and shows read-only facts to those who may not edit.
+    list at `base` itself when `list_query` is given (see list_page: `q`, `page`, and `sort` when the query takes
+    it). With an `edit_path` ("/edit"), `base/{id}` is the record's own page, served by the module, and the edit
+    form needs the permission even to be seen; without one, the form at `base/{id}` is the record's page and shows
+    read-only facts to those who may not edit.
     """
 
     base: str  # "/admin/channels"
@@ -117,7 +127,7 @@ class Resource(Generic[Command]):
     list_url: str = ""  # after delete (and after create with created_to_list); default: base
     created_to_list: bool = False
     list_template: str = ""
-    list_query: Callable[..., Any] | None = None  # query (uow, q=, page=) → Page, shown with list_template
+    list_query: Callable[..., Any] | None = None  # query (uow, q=, page=[, sort=]) → Page, shown with list_template
 
     @property
     def names(self) -> set[str]:
@@ -178,9 +188,12 @@ def add_resource_routes(router: APIRouter, resource: Resource[Any]) -> None:
     if r.list_query is not None:
         query = r.list_query
 
-        def listing(request: Request, engine: EngineDep, actor: PageActor, q: str = "",
+        sortable = sorts(query)
+
+        def listing(request: Request, engine: EngineDep, actor: PageActor, q: str = "", sort: str = "",
                     page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
-            return list_page(request, engine, actor, query, r.list_template, r.section, q, page_no)
+            return list_page(request, engine, actor, query, r.list_template, r.section, q, page_no,
+                             sort=sort if sortable else None)
 
         router.add_api_route(path, listing, methods=["GET"], response_class=HTMLResponse)
     router.add_api_route(f"{path}/new", new_form, methods=["GET"], response_class=HTMLResponse)
