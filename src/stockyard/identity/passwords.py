@@ -1,4 +1,6 @@
 """Changing a password, and resetting a forgotten one through a signed, expiring, single-use e-mailed link.
+Reset requests are rate limited per e-mail address and per client address (count_reset_request), so the form cannot
+be used to flood a mailbox.
 
 The reset token is signed with the secret key (itsdangerous) and carries the user id and a fingerprint of the
 current password hash: once the password changes, every earlier token stops matching, so a link works once.
@@ -17,6 +19,7 @@ from stockyard.core.mail import send_mail
 from stockyard.core.outbox import add_event
 from stockyard.core.settings import Settings
 from stockyard.core.uow import UnitOfWork
+from stockyard.identity.login_limits import LoginLimiter, TooManyAttempts, address_key
 from stockyard.identity.models import Tenant, User
 from stockyard.identity.services import hash_password, password_matches
 from stockyard.identity.sessions import end_user_sessions
@@ -59,6 +62,24 @@ def _fingerprint(password_hash: str) -> str:
 
 def reset_token(settings: Settings, user_id: int, password_hash: str) -> str:
     return _serializer(settings).dumps({"u": user_id, "p": _fingerprint(password_hash)})
+
+
+def reset_limit_keys(email: str, client_ip: str) -> list[str]:
+    """What reset requests are counted by: the e-mail address (whatever company is named, since the mails all go
+    to that mailbox) and the client's address. Apart from the sign-in failures' counts."""
+    return [f"reset:email:{email.strip().lower()}", f"reset:{address_key(client_ip)}"]
+
+
+def count_reset_request(limiter: LoginLimiter, window_seconds: int, *, email: str, client_ip: str) -> None:
+    """Counts one reset request, or refuses it (TooManyAttempts, nothing counted) once the address or the e-mail
+    address has made the limiter's allowance within its window. Checked before anything is looked up or mailed,
+    and for unknown addresses alike, so the answer tells nothing about which accounts exist."""
+    keys = reset_limit_keys(email, client_ip)
+    if limiter.blocked(keys):
+        minutes = max(1, -(-window_seconds // 60))
+        raise TooManyAttempts(f"too many password reset requests; no further link is sent for now. Check your inbox "
+                              f"for the ones already sent, or try again in {minutes} minutes", field="email")
+    limiter.record_failure(keys)
 
 
 def request_password_reset(engine: Engine, settings: Settings, *, tenant_slug: str, email: str,

@@ -10,7 +10,12 @@ from stockyard.core.actor import Actor
 from stockyard.core.errors import DomainError, ValidationFailed
 from stockyard.core.settings import Settings
 from stockyard.identity.login_limits import LoginLimiter, TooManyAttempts
-from stockyard.identity.passwords import check_reset_token, request_password_reset, reset_password
+from stockyard.identity.passwords import (
+    check_reset_token,
+    count_reset_request,
+    request_password_reset,
+    reset_password,
+)
 from stockyard.identity.services import actor_for_user
 from stockyard.identity.signin import record_sign_out, sign_in_with_code, sign_in_with_password
 from stockyard.web.deps import EngineDep
@@ -153,6 +158,11 @@ async def forgot(request: Request, engine: EngineDep) -> Response:
     if missing:
         return render(request, "login_forgot.html", {"form": values, "errors": missing}, status_code=422)
     settings = _settings(request)
+    try:
+        count_reset_request(_limiter(request), settings.login_window_seconds, email=values["email"],
+                            client_ip=_client_ip(request))
+    except TooManyAttempts as error:
+        return render(request, "login_forgot.html", {"form": values, "errors": {"_": error.message}}, status_code=429)
     link_base = settings.public_url or str(request.base_url)
     await run(lambda: request_password_reset(engine, settings, tenant_slug=values["tenant"], email=values["email"],
                                              link_base=link_base))
