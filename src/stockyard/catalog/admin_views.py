@@ -389,14 +389,22 @@ def import_form(request: Request, actor: PageActor) -> Response:
 @router.post("/import")
 async def import_upload(request: Request, engine: EngineDep, actor: PageActor) -> Response:
     form = await check_csrf(request)
+    actor.require(CATALOG_EDIT)  # so that a refused user hears 403 whatever the file's size (the service checks too)
     upload = form.get("file")
+    limit = request.app.state.settings.csv_upload_max_bytes
+    status = 422
     try:
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("choose a CSV file", field="file")
-        count = await run(import_products, engine, actor, await upload.read())
+        data = await upload.read(limit + 1)  # one byte more than allowed tells the file is too big
+        if len(data) > limit:
+            status = 413
+            raise ValidationFailed(f"the file is larger than {limit / 1e6:.1f} MB, the limit for an upload; split it "
+                                   "or use the command `stockyard import products`", field="file")
+        count = await run(import_products, engine, actor, data)
     except (ValidationFailed, RowErrors) as error:
         rows = error.rows if isinstance(error, RowErrors) else [(0, "file", error.message)]
-        return admin_page(request, actor, "admin/catalog/import.html", 422, section="catalog",
+        return admin_page(request, actor, "admin/catalog/import.html", status, section="catalog",
                           report={"message": error.message, "rows": rows})
     flash(request, f"Imported {count} product(s)")
     return see_other("/admin/catalog/products?" + urlencode({"sort": "-created"}))

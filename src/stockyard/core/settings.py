@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     image_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     image_max_pixels: int = Field(default=40_000_000, gt=0)
+    # The admin's product CSV upload; larger files are refused (the `stockyard import` command has no such limit).
+    csv_upload_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # The storefront at / serves the channel whose `domain` is the request's host, else this tenant's channel.
     storefront_tenant: str = "demo"
     storefront_channel: str = "web"
