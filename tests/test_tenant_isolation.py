@@ -75,6 +75,8 @@ from stockyard.sales import carts, checkout, customers, orders
 from stockyard.sales.channels import ChannelIn, create_channel
 from stockyard.sales.models import OrderLine
 from stockyard.web.app import create_app
+from tests.conftest import TenantCtx
+from tests.inventory.support import tenant_rows
 
 PASSWORD = "correct horse battery"
 APPROVE_CARD = "4242 4242 4242 4242"  # the test gateway approves it
@@ -652,3 +654,32 @@ def test_a_customer_signed_in_to_bs_shop_is_a_stranger_in_as_shop(walk: Walk) ->
                 assert response.status_code == 303 and response.headers["location"].startswith("/my/login"), url
             elif url.startswith("/orders/"):
                 assert response.status_code == 404, url
+
+
+def test_forged_posts_naming_tenant_bs_objects_are_not_found_and_change_nothing(walk: Walk, engine: Engine) -> None:
+    """A's owner sends A's edit forms and API calls with B's ids in place of A's (a guessed or replayed id): each
+    answers 404, shows nothing of B, and no row of either tenant changes."""
+    a, b = walk.a, walk.b
+
+    def rows() -> list[dict[str, list[tuple[Any, ...]]]]:
+        return [{table: found for table, found in tenant_rows(TenantCtx(engine, d.tenant_id, d.slug, system_actor(
+            d.tenant_id, "check"))).items() if table != "user_sessions"} for d in (a, b)]  # A's visits are noted
+
+    csrf = CSRF.search(walk.get("/admin").text)[1]
+    forms = {
+        "/admin/catalog/products/{}": (a.product, b.product, {"name": "Forged", "part_number": "FORGED"}),
+        "/admin/channels/{}": (a.channel, b.channel, {
+            "code": "FORGED", "name": "Forged", "kind": "storefront", "currency": "EUR", "tax_rate": "0",
+            "hold_minutes": "15", "allocation_strategy": "priority", "active": "on"}),
+        "/admin/users/{}": (a.user, b.user, {"name": "Forged", "role": "read_only", "active": "1"}),
+    }
+    before = rows()
+    for url, (own, other, data) in forms.items():
+        assert walk.get(url.format(own)).status_code == 200, url  # the form is A's to use
+        response = walk.page.post(url.format(other), data={**data, "csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 404 and not leaks(response, b), url
+    api = walk.page.put(f"/api/v1/price-lists/{b.price_list}", headers=walk.api_headers,
+                        json={"name": "Forged", "channel": a.channel_code, "priority": 5})
+    assert api.status_code == 404 and not leaks(api, b)
+    assert walk.get(f"/api/v1/price-lists/{a.price_list}").status_code == 200
+    assert rows() == before
