@@ -44,7 +44,7 @@ from stockyard.inventory import movements, warehouses
 from stockyard.sales.channels import ChannelIn, create_channel
 from stockyard.sales.models import Channel
 
-console = Console()
+console = Console(width=160)  # whole tables also when the output is a file
 CONCURRENCY = (1, 8)
 HOST = "shop.bench.test"
 BRANDS = 60

@@ -65,7 +65,7 @@ from stockyard.sales.domain import Status  # noqa: E402
 from stockyard.sales.models import Order, OrderLine  # noqa: E402
 from stockyard.web.app import create_app  # noqa: E402
 
-console = Console()
+console = Console(width=160)  # whole tables also when the output is a file
 CONCURRENCY = (1, 8, 32)
 SKUS = 100
 BINS = 10
@@ -123,7 +123,7 @@ def build(url: str, units_per_sku: int, host: str) -> Shop:
 # ---------------------------------------------------------------- one buyer's checkout
 
 # Paying is not a request of its own: POST /carts/{token}/orders places the order and pays it with the test
-# gateway in one transaction, so the last step's timing covers both (the report says so).
+# gateway (prepare, authorise, record: sales/checkout.py), so the last step's timing covers both (the report says so).
 STEPS = ("add to cart", "quote", "place order + pay")
 
 
@@ -328,7 +328,8 @@ def run_backend(backend: str, pg_url: str | None, orders: int, show_statements: 
     for note in notes:
         console.print(f"  {note}")
     console.print("  'place order + pay' is one request (POST /api/v1/storefront/carts/{token}/orders places the "
-                  "order and pays it with the test gateway in one transaction): pay is not timed separately.")
+                  "order and pays it with the test gateway, then mails the confirmation after the response): pay is "
+                  "not timed separately.")
     console.print(f"SQL statements for one complete checkout (BEGIN/COMMIT excluded): {flow.total} — "
                   + ", ".join(f"{k}: {v}" for k, v in flow.per_step.items()))
     if show_statements:

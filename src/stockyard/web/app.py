@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
     api = APIRouter(prefix="/api/v1")
+    # Requests are matched against routes in this order, one route at a time: the checkout's routes go first.
+    api.include_router(storefront_api)
     api.include_router(catalog_api)
     api.include_router(inventory_api)
     api.include_router(pricing_api)
@@ -94,7 +96,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(returns_api)
     api.include_router(purchasing_api)
     api.include_router(orders_api)
-    api.include_router(storefront_api)
     app.include_router(api)
     app.include_router(pay_pages)
     app.include_router(auth_pages)
