@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_currency
+from stockyard.core.numbering import next_number
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import PURCHASING_EDIT, PURCHASING_RECEIVE
@@ -155,14 +156,7 @@ def _supplier(uow: UnitOfWork, ref: Ref) -> Any:
 # ---- purchase orders --------------------------------------------------------------------------------------------
 
 def _next_number(uow: UnitOfWork) -> str:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(_numbers).values(tenant_id=uow.tenant_id, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[_numbers.c.tenant_id],
-                                      set_={"last": _numbers.c.last + 1}).returning(_numbers.c.last)
-    return f"PO-{uow.conn.execute(stmt).scalar_one():06d}"
+    return next_number(uow, _numbers, "PO")
 
 
 def create_purchase_order(uow: UnitOfWork, cmd: CreatePurchaseOrder) -> CreatedOrder:

@@ -23,6 +23,7 @@ from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.files import FileStore
+from stockyard.core.numbering import next_number
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork, perform
 from stockyard.identity.domain import RETURNS_MANAGE, RETURNS_REFUND
@@ -204,14 +205,7 @@ def _move(uow: UnitOfWork, ret: _Return, action: str, note: str, payload: dict[s
 
 
 def _next_number(uow: UnitOfWork) -> str:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(_numbers).values(tenant_id=uow.tenant_id, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[_numbers.c.tenant_id],
-                                      set_={"last": _numbers.c.last + 1}).returning(_numbers.c.last)
-    return f"RMA-{uow.conn.execute(stmt).scalar_one():06d}"
+    return next_number(uow, _numbers, "RMA")
 
 
 def line_states(uow: UnitOfWork, order_id: int) -> dict[int, LineState]:

@@ -15,8 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stockyard.billing.domain import AVAILABLE_GATEWAYS
 from stockyard.billing.errors import PaymentFailed
@@ -35,6 +33,7 @@ from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.iso_codes import check_country
+from stockyard.core.numbering import next_number
 from stockyard.core.outbox import add_events
 from stockyard.core.uow import UnitOfWork, perform
 from stockyard.fulfilment.quotes import (
@@ -212,11 +211,7 @@ def _existing(uow: UnitOfWork, key: str) -> PlacedOrder | None:
 
 
 def next_order_number(uow: UnitOfWork) -> str:
-    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(_numbers).values(tenant_id=uow.tenant_id, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[_numbers.c.tenant_id],
-                                      set_={"last": _numbers.c.last + 1}).returning(_numbers.c.last)
-    return f"SO-{uow.conn.execute(stmt).scalar_one():06d}"
+    return next_number(uow, _numbers, "SO")
 
 
 def _checkout_context(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> tuple[CartRow, Any, MethodConfig | None]:
