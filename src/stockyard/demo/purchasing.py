@@ -1,6 +1,7 @@
-"""The demo's purchasing: two suppliers and open purchase orders (sent, expected in one to three weeks) for the parts
-that are out of stock or short of their minimum, so that the shop shows true "back in stock on" dates and
-backorders get expected dates. Told through the purchasing services, by the warehouse manager."""
+"""The demo's purchasing: a few parts sold out to a trade customer's framework order (their last units reserved), two
+suppliers, and open purchase orders (sent, expected in one to three weeks) for the parts that are out of stock or
+short of their minimum, so that the shop shows true "out of stock" and "back in stock on" labels and backorders get
+expected dates. Told through the inventory and purchasing services, by the warehouse manager."""
 
 import random
 from datetime import timedelta
@@ -14,11 +15,13 @@ from stockyard.core.clock import utcnow
 from stockyard.core.progress import Steps
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.inventory.domain import Status
-from stockyard.inventory.models import StockAlert, StockLevel
+from stockyard.inventory.models import MinStockRule, StockAlert, StockLevel
+from stockyard.inventory.reservations import ReserveStock, reserve_stock
 from stockyard.purchasing import services
 
 SUPPLIERS = (("PARTSNET", "PartsNet Wholesale GmbH", 14), ("AUTODIST", "AutoDist Europe B.V.", 7))
 MAX_SKUS = 48  # keeps the demo quick to build
+SOLD_OUT = 6
 LINES_PER_ORDER = 8
 
 
@@ -33,6 +36,22 @@ def _wanted(uow: UnitOfWork) -> list[str]:
     short = select(s.c.code).join(alert, alert.c.sku_id == s.c.id).where(
         alert.c.tenant_id == uow.tenant_id, alert.c.state == "open")
     return sorted(set(uow.conn.execute(empty).scalars()) | set(uow.conn.execute(short).scalars()))
+
+
+def _sell_out(uow: UnitOfWork, rng: random.Random) -> list[str]:
+    """The last free units of a few parts without a minimum-stock rule are reserved for a trade customer."""
+    s, lv, rule = Sku.__table__, StockLevel.__table__, MinStockRule.__table__
+    ruled = select(rule.c.sku_id).where(rule.c.tenant_id == uow.tenant_id)
+    free = list(uow.conn.execute(
+        select(s.c.code, func.sum(lv.c.on_hand - lv.c.reserved).label("free")).join(lv, lv.c.sku_id == s.c.id)
+        .where(s.c.tenant_id == uow.tenant_id, s.c.active.is_(True), lv.c.status == Status.SELLABLE.value,
+               s.c.id.not_in(ruled), s.c.tracking == "none")
+        .group_by(s.c.code).having(func.sum(lv.c.on_hand - lv.c.reserved) > 0).order_by(s.c.code)))
+    chosen = rng.sample(free, min(SOLD_OUT, len(free)))
+    for row in chosen:
+        reserve_stock(uow, ReserveStock(sku=row.code, quantity=int(row.free),
+                                        reference="order: framework order of Kfz-Technik Berger"))
+    return [row.code for row in chosen]
 
 
 def _order(uow: UnitOfWork, codes: list[str], costs: dict[str, Decimal], rng: random.Random) -> None:
@@ -51,7 +70,8 @@ def _order(uow: UnitOfWork, codes: list[str], costs: dict[str, Decimal], rng: ra
 
 def order_supplies(engine: Engine, manager: Actor, costs: dict[str, Decimal], rng: random.Random,
                    steps: Steps) -> None:
-    advance = steps.task("Suppliers and open purchase orders", 1)
+    advance = steps.task("Sold-out parts, suppliers, purchase orders", 1)
+    perform(engine, manager, _sell_out, rng)
     codes = read(engine, manager, _wanted)
     chosen = sorted(rng.sample(codes, MAX_SKUS)) if len(codes) > MAX_SKUS else codes
     perform(engine, manager, _order, chosen, costs, rng)
