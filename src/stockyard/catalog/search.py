@@ -100,6 +100,15 @@ def _exact(sku_id: ColumnElement[int]) -> ColumnElement[int]:
     return case((or_(hit, barcode), 1), else_=0)
 
 
+def _exact_in_codes(codes: ColumnElement[str]) -> ColumnElement[int]:
+    """As _exact, from the index row's own codes (each SKU code, normalised code, barcode, part number and
+    normalised part number, separated by spaces), with no subquery: PostgreSQL would otherwise turn _exact into a
+    hashed scan of every SKU of the tenant."""
+    padded = func.concat(" ", codes, " ")
+    return case((or_(func.strpos(padded, func.concat(" ", COMPACT, " ")) > 0,
+                     func.strpos(padded, func.concat(" ", RAW, " ")) > 0), 1), else_=0)
+
+
 def _sqlite_build() -> Select[Any]:
     score = -func.bm25(text("sku_fts"), 0.0, 0.0, 10.0, 5.0, 1.0)
     return (select(_FTS.c.rowid.label("sku_id"), score.label("score"), _exact(_FTS.c.rowid).label("exact"))
@@ -126,7 +135,7 @@ def _postgres_build(infix: bool) -> Select[Any]:
     if infix:
         found.append(_PG.c.codes.like(bindparam("code_like", type_=String)))
     score = func.ts_rank(_PG.c.document, tsquery, type_=Float)
-    return (select(_PG.c.sku_id.label("sku_id"), score.label("score"), _exact(_PG.c.sku_id).label("exact"))
+    return (select(_PG.c.sku_id.label("sku_id"), score.label("score"), _exact_in_codes(_PG.c.codes).label("exact"))
             .where(_PG.c.tenant_id == TENANT, or_(*found)))
 
 
@@ -144,7 +153,7 @@ def _postgres_typo_build(words: int, short: bool, codes: bool) -> Select[Any]:
         found.append(COMPACT.op("<%")(_PG.c.codes))
     similar = func.greatest(func.word_similarity(bindparam("q_words", type_=String), _PG.c.names),
                             func.word_similarity(COMPACT, _PG.c.codes))
-    return (select(_PG.c.sku_id.label("sku_id"), similar.label("score"), _exact(_PG.c.sku_id).label("exact"))
+    return (select(_PG.c.sku_id.label("sku_id"), similar.label("score"), _exact_in_codes(_PG.c.codes).label("exact"))
             .where(_PG.c.tenant_id == TENANT, or_(*found)))
 
 
