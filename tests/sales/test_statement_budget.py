@@ -28,6 +28,12 @@ def shop(tenant: TenantCtx) -> Shop:
     return build_shop(tenant)
 
 
+@pytest.fixture
+def buyer(client: TestClient) -> TestClient:
+    """A buyer of its own: no cookie of a staff session that another test left on the shared client."""
+    return TestClient(client.app)
+
+
 @contextmanager
 def counting(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
@@ -56,7 +62,8 @@ def checkout(client: TestClient, shop: Shop, token: str) -> dict[str, Any]:
     return placed.json()
 
 
-def test_adding_to_a_new_cart_stays_within_its_statement_budget(shop: Shop, client: TestClient) -> None:
+def test_adding_to_a_new_cart_stays_within_its_statement_budget(shop: Shop, buyer: TestClient) -> None:
+    client = buyer
     headers = {"Host": shop.domain}
     # A first checkout fills the per-process caches (the shop resolved from the Host), as in a running server.
     warm = client.post(f"{API}/carts", json={"sku": "SKU-002", "quantity": 1}, headers=headers)
@@ -95,7 +102,8 @@ def test_adding_to_a_new_cart_stays_within_its_statement_budget(shop: Shop, clie
 PLACE_ORDER_BUDGET = 20
 
 
-def test_placing_an_order_stays_within_its_statement_budget(shop: Shop, client: TestClient) -> None:
+def test_placing_an_order_stays_within_its_statement_budget(shop: Shop, buyer: TestClient) -> None:
+    client = buyer
     headers = {"Host": shop.domain}
     warm = client.post(f"{API}/carts", json={"sku": "SKU-002", "quantity": 1}, headers=headers)
     checkout(client, shop, warm.json()["token"])

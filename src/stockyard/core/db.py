@@ -31,11 +31,19 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+PG_RANDOM_PAGE_COST = 1.1
+
+
 def create_db_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
     if is_sqlite(url):
         return _sqlite_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     return create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800,
+        # The planner's default random_page_cost (4.0) prices index lookups for spinning disks: a category page
+        # then joins every SKU of the tenant by sequential scan (34 → 17 ms at 100,000 SKUs with 1.1, the usual
+        # value for SSDs and cached data). A server-side setting, where the operator made one, still wins for
+        # other clients; ours set it per session.
+        connect_args={"options": f"-c random_page_cost={PG_RANDOM_PAGE_COST}"},
     )
 
 
