@@ -159,3 +159,29 @@ def test_api_keys_search_sort_and_page(tenant: TenantCtx, tmp_path: Path) -> Non
     assert len(_names(client, url, KEY, q="read_only user")) == 50  # by the user's name, 53 in all
     for bad in BAD_SORTS:
         assert _names(client, url, KEY, sort=bad, page=2) == _names(client, url, KEY, page=2)
+
+
+CHANNEL = re.compile(r'<a href="/admin/channels/\d+">([^<]+)</a>')
+PAYMENT = re.compile(r'<a href="/admin/payments/\d+">([^<]+)</a>')
+
+
+def test_channels_and_payment_methods_sort(tenant: TenantCtx, tmp_path: Path) -> None:
+    from stockyard.billing import config as payment_config
+
+    with tenant.uow() as uow:
+        for code, currency in (("WEB", "EUR"), ("B2B", "CHF"), ("APP", "USD")):
+            channels.create_channel(uow, channels.ChannelIn(code=code, name=f"Shop {code}", currency=currency))
+        for name, gateway in (("Card", "test"), ("Bank", "manual_bank_transfer"), ("Cash", "cash_on_delivery")):
+            settings = {"outcome": "approve"} if gateway == "test" else (
+                {"account_holder": "Acme", "iban": "DE89370400440532013000"} if gateway == "manual_bank_transfer"
+                else {})
+            payment_config.create_payment_method(uow, payment_config.PaymentMethodIn(name=name, gateway=gateway,
+                                                                                    settings=settings))
+    client = _owner(tenant, tmp_path)
+    assert _names(client, "/admin/channels", CHANNEL) == ["APP", "B2B", "WEB"]
+    assert _names(client, "/admin/channels", CHANNEL, sort="currency") == ["B2B", "WEB", "APP"]
+    assert _names(client, "/admin/channels", CHANNEL, sort="-code") == ["WEB", "B2B", "APP"]
+    assert _names(client, "/admin/payments", PAYMENT, sort="name") == ["Bank", "Card", "Cash"]
+    assert _names(client, "/admin/payments", PAYMENT, sort="-gateway") == ["Card", "Bank", "Cash"]
+    for bad in BAD_SORTS:
+        assert _names(client, "/admin/channels", CHANNEL, sort=bad) == ["APP", "B2B", "WEB"]

@@ -11,7 +11,7 @@ from stockyard.billing.models import PaymentMethod
 from stockyard.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.outbox import add_event
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import SETTINGS_MANAGE, SETTINGS_VIEW
 from stockyard.sales.channels import channel_by_code
@@ -129,14 +129,20 @@ def _view(method: PaymentMethod, channel_code: str | None) -> PaymentMethodView:
 
 
 @requires(SETTINGS_VIEW)
-def list_payment_methods(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[PaymentMethodView]:
-    stmt = (select(PaymentMethod, Channel.code).outerjoin(Channel, Channel.id == PaymentMethod.channel_id)
-            .order_by(PaymentMethod.position, PaymentMethod.name))
+def list_payment_methods(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50,
+                         sort: str = "") -> Page[PaymentMethodView]:
+    """Searched by name or gateway; `sort` is a column key ("-key" descending), by position (the checkout's order)
+    when it names none."""
+    stmt = select(PaymentMethod, Channel.code).outerjoin(Channel, Channel.id == PaymentMethod.channel_id)
+    stmt, sort = sorted_by(stmt, sort, {
+        "position": (PaymentMethod.position, PaymentMethod.name), "name": PaymentMethod.name,
+        "gateway": PaymentMethod.gateway, "channel": Channel.code, "active": PaymentMethod.active}, "position")
+    stmt = stmt.order_by(PaymentMethod.id)
     if q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(PaymentMethod.name).like(like), func.lower(PaymentMethod.gateway).like(like)))
-    result = paginate(uow.execute, stmt, page, per_page)
-    return Page([_view(m, code) for m, code in result.items], result.total, result.page, result.per_page)
+    result = paginate(uow.execute, stmt, page, per_page, sort)
+    return Page([_view(m, code) for m, code in result.items], result.total, result.page, result.per_page, sort)
 
 
 @requires(SETTINGS_VIEW)

@@ -65,10 +65,10 @@ def names(spec: GatewaySpec) -> set[str]:
 
 
 @router.get("", response_class=HTMLResponse)
-def payment_methods(request: Request, engine: EngineDep, actor: PageActor, q: str = "",
+def payment_methods(request: Request, engine: EngineDep, actor: PageActor, q: str = "", sort: str = "",
                     page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
     return list_page(request, engine, actor, config.list_payment_methods, "admin/commerce/payments.html", "payments",
-                     q, page_no, gateways=config.gateway_specs())
+                     q, page_no, sort=sort, gateways=config.gateway_specs())
 
 
 @router.get("/new", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.iso_codes import check_currency
 from stockyard.core.outbox import add_event
-from stockyard.core.pagination import Page, paginate
+from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import SETTINGS_MANAGE, SETTINGS_VIEW
 from stockyard.sales.models import Channel
@@ -121,13 +121,18 @@ def delete_channel(uow: UnitOfWork, channel_id: int) -> None:
 # ---- read models ----------------------------------------------------------------------------------------------
 
 @requires(SETTINGS_VIEW)
-def list_channels(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50) -> Page[Channel]:
-    stmt = select(Channel).order_by(Channel.code)
+def list_channels(uow: UnitOfWork, q: str = "", page: int = 1, per_page: int = 50,
+                  sort: str = "") -> Page[Channel]:
+    """Searched by code or name; `sort` is a column key ("-key" descending), by code when it names none."""
+    stmt, sort = sorted_by(select(Channel), sort, {
+        "code": Channel.code, "name": Channel.name, "kind": Channel.kind, "currency": Channel.currency,
+        "tax": Channel.prices_include_tax, "active": Channel.active}, "code")
+    stmt = stmt.order_by(Channel.id)
     if q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Channel.code).like(like), func.lower(Channel.name).like(like)))
-    result = paginate(uow.execute, stmt, page, per_page)
-    return Page([row[0] for row in result.items], result.total, result.page, result.per_page)
+    result = paginate(uow.execute, stmt, page, per_page, sort)
+    return Page([row[0] for row in result.items], result.total, result.page, result.per_page, sort)
 
 
 @requires(SETTINGS_VIEW)
