@@ -138,10 +138,12 @@ def stock_label(atp: int, backorderable: bool, low_stock: int, back_on: date | N
         return StockLabel("in_stock", "In stock")
     if atp > 0:
         return StockLabel("low", f"Only {atp} left")
-    when = f"back in stock on {back_on.day} {back_on:%b %Y}" if back_on else ""
+    if back_on is None:
+        return StockLabel("backorder", "Backorderable") if backorderable else StockLabel("out", "Out of stock")
+    when = f"back in stock on {back_on.day} {back_on:%b %Y}"
     if backorderable:
-        return StockLabel("backorder", f"Backorderable, {when}" if when else "Backorderable", back_on)
-    return StockLabel("out", f"B{when[1:]}" if when else "Out of stock", back_on)
+        return StockLabel("backorder", f"Backorderable, {when}", back_on)
+    return StockLabel("out", when[0].upper() + when[1:], back_on)
 
 
 @dataclass(frozen=True)
