@@ -8,6 +8,7 @@ and a race of 50 buyers for 10 units: units sold (at most 10) and units left uns
 (must be 0).
 
     stockyard bench checkout [--backend sqlite|postgresql|both] [--pg-url URL] [--orders N] [--statements]
+                             [--workers N]
 
 `--statements` (or STOCKYARD_BENCH_STATEMENTS=1) also prints every SQL statement of the counted flow, by step.
 
@@ -287,15 +288,15 @@ def _cpu_note(cpu: CpuUsage, backend: str) -> str:
     return note + (f"; {cpu.gone} backends ended during the run, their CPU is missing" if cpu.gone else "")
 
 
-def run_backend(backend: str, pg_url: str | None, orders: int, show_statements: bool) -> None:
+def run_backend(backend: str, pg_url: str | None, orders: int, show_statements: bool, workers: int = 1) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="stockyard-bench-checkout-"))
     url = fresh_database(backend, pg_url, workdir, name="stockyard_bench_checkout")
-    console.rule(f"[bold]{backend}[/bold] — {os.cpu_count()} cores")
+    console.rule(f"[bold]{backend}[/bold] — {os.cpu_count()} cores, {workers} web process(es)")
     host = "bench.shop.test"
     shop = build(url, units_per_sku=orders * len(CONCURRENCY) + 100, host=host)
     flow = statements_per_flow(shop)
     port = 19000 + random.randrange(1000)
-    server = start_server(url, port)
+    server = start_server(url, port, workers=workers)
     base_url = f"http://127.0.0.1:{port}"
     meter = CpuMeter(server.pid, url if make_url(url).get_backend_name() == "postgresql" else None)
     table = Table(title=f"checkout over HTTP, {backend}")
@@ -365,6 +366,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("STOCKYARD_BENCH_PG_URL"))
     parser.add_argument("--orders", type=int, default=300, help="orders per concurrency level")
+    parser.add_argument("--workers", type=int, default=1, help="web processes (stockyard serve --workers)")
     parser.add_argument("--statements", action="store_true",
                         default=os.environ.get("STOCKYARD_BENCH_STATEMENTS", "") not in ("", "0"),
                         help="print every SQL statement of the counted checkout, by step")
@@ -374,7 +376,7 @@ def main() -> None:
         if backend == "postgresql" and not args.pg_url:
             console.print("[yellow]PostgreSQL skipped: give --pg-url or STOCKYARD_BENCH_PG_URL[/yellow]")
             continue
-        run_backend(backend, args.pg_url, args.orders, args.statements)
+        run_backend(backend, args.pg_url, args.orders, args.statements, args.workers)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,17 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (a `serve --workers N` supervisor and its web processes)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo.extend(int(child) for child in task.read_text().split())
+    return found
+
+
 def _postgres_pids() -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -90,7 +101,9 @@ class CpuMeter:
         self._before: tuple[float, dict[int, float]] = (0.0, {})
 
     def _server(self) -> float:
-        return _proc_cpu(self.server_pid) if self.server_pid else time.process_time()
+        if not self.server_pid:
+            return time.process_time()
+        return sum(_proc_cpu(pid) for pid in _tree(self.server_pid))
 
     def _backends(self) -> dict[int, float]:
         if self._engine is None:
@@ -137,10 +150,11 @@ def fresh_database(backend: str, pg_url: str | None, workdir: Path, name: str = 
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-def start_server(url: str, port: int, pool_size: int = 40) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, pool_size: int = 40, workers: int = 1) -> subprocess.Popen[bytes]:
     env = dict(os.environ, STOCKYARD_DATABASE_URL=url, STOCKYARD_PORT=str(port), STOCKYARD_LOG_LEVEL="warning",
                STOCKYARD_DB_POOL_SIZE=str(pool_size), STOCKYARD_DB_MAX_OVERFLOW="10")
-    proc = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "serve", "--port", str(port)], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env)
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
