@@ -130,7 +130,7 @@ def payment_request(method: MethodConfig, amount: Decimal, currency: str, idempo
                             capture=capture_now)
 
 
-def _authorize(gateway: Gateway | CheckoutGateway, request: AuthorizeRequest) -> GatewayResult:
+def _authorize(gateway: CheckoutGateway, request: AuthorizeRequest) -> GatewayResult:
     """The provider's answer; a decline, a failure or a timeout (reversed at once) raises."""
     try:
         result = gateway.authorize(request)
@@ -204,7 +204,7 @@ def record_authorization(uow: UnitOfWork, order_id: int, method: MethodConfig, r
     return PaymentOutcome(row["id"], state, result.action_url, result.message)
 
 
-def _reverse(gateway: Gateway | CheckoutGateway, key: str) -> None:
+def _reverse(gateway: CheckoutGateway, key: str) -> None:
     """Best effort after a timeout: undo at the gateway whatever the unanswered request did."""
     with contextlib.suppress(GatewayTimeout):  # else the provider's expiry releases an uncaptured authorisation
         gateway.void_by_key(key)

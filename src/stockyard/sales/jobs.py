@@ -2,6 +2,7 @@
 orders move on when their payment is confirmed, and are cancelled when the confirmation never comes."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, and_, exists, or_, select
 
@@ -37,19 +38,25 @@ def allocate_backorders_everywhere(engine: Engine) -> int:
     return moved
 
 
-def confirm_paid_orders_everywhere(engine: Engine) -> int:
-    """Orders still waiting for their payment whose payment went through meanwhile (a confirmation webhook, a
-    customer who closed the tab after confirming) move on to paid and are allocated. Returns how many."""
+def _awaiting_payment(engine: Engine, payment_is: Any) -> list[Any]:
+    """(tenant_id, id) of up to BATCH orders, of every tenant, still awaiting payment whose payment matches
+    `payment_is` (a condition on the payments table), oldest first."""
     from stockyard.billing.models import Payment
-    from stockyard.sales.orders import confirm_payment
 
     o, p = Order.__table__, Payment.__table__
     with UnitOfWork(engine, readonly=True) as uow:
-        rows = list(uow.conn.execute(
+        return list(uow.conn.execute(
             select(o.c.tenant_id, o.c.id).join(p, p.c.order_id == o.c.id)
-            .where(o.c.status == Status.AWAITING_PAYMENT.value,
-                   p.c.state.in_(("authorized", "captured", "partially_captured")))
+            .where(o.c.status == Status.AWAITING_PAYMENT.value, payment_is(p, o))
             .order_by(o.c.id).limit(BATCH)))
+
+
+def confirm_paid_orders_everywhere(engine: Engine) -> int:
+    """Orders still waiting for their payment whose payment went through meanwhile (a confirmation webhook, a
+    customer who closed the tab after confirming) move on to paid and are allocated. Returns how many."""
+    from stockyard.sales.orders import confirm_payment
+
+    rows = _awaiting_payment(engine, lambda p, o: p.c.state.in_(("authorized", "captured", "partially_captured")))
     moved = 0
     for row in rows:
         actor = system_actor(row.tenant_id, "payment confirmation job")
@@ -63,17 +70,11 @@ def cancel_unconfirmed_orders_everywhere(engine: Engine) -> int:
     than `unconfirmed_payment_minutes`, are cancelled: their stock goes back on sale and the authorisation is
     voided. Orders paid by a manual method (bank transfer, cash on delivery) wait for staff instead. Returns how
     many."""
-    from stockyard.billing.models import Payment
     from stockyard.sales.orders import cancel_order
 
-    o, p = Order.__table__, Payment.__table__
     cutoff = utcnow() - timedelta(minutes=get_settings().unconfirmed_payment_minutes)
-    with UnitOfWork(engine, readonly=True) as uow:
-        rows = list(uow.conn.execute(
-            select(o.c.tenant_id, o.c.id).join(p, p.c.order_id == o.c.id)
-            .where(o.c.status == Status.AWAITING_PAYMENT.value,
-                   or_(p.c.state == "failed", and_(p.c.state == "requires_action", o.c.placed_at < cutoff)))
-            .order_by(o.c.id).limit(BATCH)))
+    rows = _awaiting_payment(engine, lambda p, o: or_(
+        p.c.state == "failed", and_(p.c.state == "requires_action", o.c.placed_at < cutoff)))
     for row in rows:
         perform(engine, system_actor(row.tenant_id, "unpaid order job"), cancel_order, row.id,
                 "the payment was not confirmed")
