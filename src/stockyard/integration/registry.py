@@ -1,0 +1,15 @@
+"""The modules that define consumers; importing them registers their consumers (integration/consumers.py).
+One line per module: add yours here."""
+
+import importlib
+
+from stockyard.integration.consumers import Consumer, registered
+
+CONSUMER_MODULES: list[str] = [
+]
+
+
+def load_consumers() -> dict[str, Consumer]:
+    for module in CONSUMER_MODULES:
+        importlib.import_module(module)
+    return registered()
