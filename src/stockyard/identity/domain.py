@@ -30,6 +30,12 @@ TENANTS_MANAGE = "tenants.manage"
 PURCHASING_VIEW = "purchasing.view"
 PURCHASING_EDIT = "purchasing.edit"
 PURCHASING_RECEIVE = "purchasing.receive"
+FULFILMENT_PICK = "fulfilment.pick"
+FULFILMENT_PACK = "fulfilment.pack"
+INTEGRATION_VIEW = "integration.view"
+INTEGRATION_MANAGE = "integration.manage"
+CHANNELS_MANAGE = "channels.manage"
+ACCOUNTING_VIEW = "accounting.view"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -63,6 +69,12 @@ ALL_PERMISSIONS = frozenset(
         PURCHASING_VIEW,
         PURCHASING_EDIT,
         PURCHASING_RECEIVE,
+        FULFILMENT_PICK,
+        FULFILMENT_PACK,
+        INTEGRATION_VIEW,
+        INTEGRATION_MANAGE,
+        CHANNELS_MANAGE,
+        ACCOUNTING_VIEW,
     }
 )
 
@@ -76,15 +88,16 @@ ROLES: dict[str, frozenset[str]] = {
     "administrator": ALL_PERMISSIONS - {TENANTS_MANAGE},
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
-       ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP, PURCHASING_VIEW, PURCHASING_EDIT,
-       PURCHASING_RECEIVE},
+       ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
+       PURCHASING_EDIT, PURCHASING_RECEIVE},
     # Operators print and reprint labels; shipping an order also consumes its reservation (inventory.reserve),
     # which stays with managers until picking and packing come with the warehouse-execution work.
-    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, PURCHASING_VIEW, PURCHASING_RECEIVE},
+    "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
+                                       PURCHASING_RECEIVE},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
                         ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE, PURCHASING_VIEW}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
-                             AUDIT_VIEW, PURCHASING_VIEW}),
+                             AUDIT_VIEW, PURCHASING_VIEW, ACCOUNTING_VIEW, INTEGRATION_VIEW}),
     "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW,
                            PURCHASING_VIEW}),
 }
