@@ -7,10 +7,12 @@ from stockyard.core import audit, outbox
 from stockyard.core.db import Base
 from stockyard.fulfilment import models as fulfilment_models
 from stockyard.identity import models as identity_models
+from stockyard.integration.channels import models as channel_models
 from stockyard.inventory import models as inventory_models
 from stockyard.purchasing import models as purchasing_models
 from stockyard.returns import models as returns_models
 from stockyard.sales import models as sales_models
 
 __all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox", "audit", "billing_models",
-           "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models"]
+           "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models",
+           "channel_models"]
