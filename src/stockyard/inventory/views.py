@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
 
+from stockyard.analytics.dashboard_charts import shipped_lines_chart, turnover_chart, value_by_warehouse_chart
+from stockyard.analytics.warehouse_dashboard import warehouse_activity
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
@@ -44,7 +46,12 @@ def stock_url(sku_code: str) -> str:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    return page(request, actor, "erp/dashboard.html", section="dashboard", **read(engine, actor, queries.dashboard))
+    stock = read(engine, actor, queries.dashboard)
+    activity = read(engine, actor, warehouse_activity)
+    charts = {"value": value_by_warehouse_chart(stock["value"]),
+              "shipped": shipped_lines_chart(activity["shipped_by_day"]),
+              "turnover": turnover_chart(activity["turnover"])}
+    return page(request, actor, "erp/dashboard.html", section="dashboard", charts=charts, **stock, **activity)
 
 
 @router.get("/warehouses", response_class=HTMLResponse)
