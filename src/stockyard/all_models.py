@@ -5,8 +5,11 @@ from stockyard.catalog import models as catalog_models
 from stockyard.catalog import pricing_models
 from stockyard.core import audit, outbox
 from stockyard.core.db import Base
+from stockyard.documents import models as documents_models
+from stockyard.fulfilment import execution_models as fulfilment_execution_models
 from stockyard.fulfilment import models as fulfilment_models
 from stockyard.identity import models as identity_models
+from stockyard.integration import models as integration_models
 from stockyard.integration.channels import models as channel_models
 from stockyard.inventory import models as inventory_models
 from stockyard.purchasing import models as purchasing_models
@@ -15,4 +18,5 @@ from stockyard.sales import models as sales_models
 
 __all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox", "audit", "billing_models",
            "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models",
-           "channel_models"]
+           "channel_models", "integration_models", "documents_models",
+           "fulfilment_execution_models"]

@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     storefront_tenant: str = "demo"
     storefront_channel: str = "web"
     storefront_low_stock: int = Field(default=5, ge=0)  # "Only N left" at or below this many units
+    # The integration layer (integration/): a RabbitMQ URL (amqp://...) selects the scale-out profile; empty runs the
+    # consumers in-process from the outbox. The prefix names the exchanges and queues, so several installations (or
+    # test runs) can share one broker.
+    broker_url: str = ""
+    broker_prefix: str = "stockyard"
+    # Extra modules whose consumers run, comma-separated, besides integration/registry.py's CONSUMER_MODULES.
+    consumer_modules: str = ""
+    consumer_retry_base_seconds: float = Field(default=2.0, ge=0)  # the first retry; doubled for each further one
+    consumer_retry_max_seconds: float = Field(default=600.0, ge=0)
+    relay_batch_size: int = Field(default=200, gt=0)
+    dispatch_poll_seconds: float = Field(default=0.5, gt=0)  # how often `stockyard worker` looks for new events
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.catalog.listings import refresh_stale_channels
+from stockyard.integration.dispatch import dispatch_job
 from stockyard.inventory.jobs import release_expired_reservations
 from stockyard.sales.jobs import (
     allocate_backorders_everywhere,
@@ -38,6 +39,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (confirm_paid_orders_everywhere, "%d orders moved on after their payment was confirmed"),
     (cancel_unconfirmed_orders_everywhere, "cancelled %d orders whose payment was never confirmed"),
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
+    (dispatch_job, "integration: %d events handled by their consumers"),
 ]
 
 
