@@ -11,6 +11,7 @@ from stockyard.fulfilment import models as fulfilment_models
 from stockyard.identity import models as identity_models
 from stockyard.integration import models as integration_models
 from stockyard.integration.channels import models as channel_models
+from stockyard.integration.channels import sync_models as channel_sync_models
 from stockyard.inventory import models as inventory_models
 from stockyard.purchasing import models as purchasing_models
 from stockyard.returns import models as returns_models
@@ -18,5 +19,5 @@ from stockyard.sales import models as sales_models
 
 __all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox", "audit", "billing_models",
            "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models",
-           "channel_models", "integration_models", "documents_models",
+           "channel_models", "channel_sync_models", "integration_models", "documents_models",
            "fulfilment_execution_models"]
