@@ -48,6 +48,8 @@ from stockyard.web.auth_views import router as auth_pages
 from stockyard.web.deps import LoginRequired
 from stockyard.web.dev_mail_views import router as dev_mail_admin
 from stockyard.web.jobs import JobRunner
+from stockyard.web.mobile.api import router as mobile_api
+from stockyard.web.mobile.views import router as mobile_pages
 from stockyard.web.request_id import RequestIdMiddleware
 from stockyard.web.session_middleware import ServerSessionMiddleware
 from stockyard.web.storefront.account_views import router as shop_account_pages
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(returns_api)
     api.include_router(purchasing_api)
     api.include_router(orders_api)
+    api.include_router(mobile_api)
     app.include_router(api)
     app.include_router(pay_pages)
     app.include_router(auth_pages)
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(inventory_pages)
     app.include_router(admin_home)
     app.include_router(account_pages)
+    app.include_router(mobile_pages)  # /m: phone pages for warehouse staff
     # Admin routers of the contexts (one line each):
     app.include_router(audit_admin)
     app.include_router(tenants_admin)

@@ -1,0 +1,144 @@
+"""The mobile workflows as JSON for native scanner apps, at /api/v1/mobile. Thin: translate, call, answer.
+
+Every route is under a warehouse (its id or code): the one the operator works in. A user limited to some
+warehouses (identity's per-user warehouse list) gets 403 for any other; each action checks that what was scanned
+belongs to that warehouse. Errors are the API's usual JSON errors with the field that was scanned: 404 for an
+unknown barcode, 422 for a location of another warehouse or more than ordered or in transit, 409 for more than on
+hand, 403 for a missing permission.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from stockyard.core.uow import perform, read
+from stockyard.web.deps import ApiActor, EngineDep
+from stockyard.web.mobile import scan, workflows
+
+router = APIRouter(prefix="/mobile", tags=["mobile"])
+W = "/warehouses/{warehouse}"
+
+
+class Outcome(BaseModel):
+    """What the action did: `message` is the sentence to show or speak; the other fields repeat it as data."""
+
+    message: str
+    sku: str = ""
+    quantity: int = 0
+    location: str = ""
+    state: str = ""
+    id: int | None = None
+
+
+def _outcome(done: workflows.Done) -> Outcome:
+    return Outcome(message=done.message, sku=done.sku, quantity=done.quantity, location=done.location,
+                   state=done.state, id=done.id)
+
+
+def _warehouse(engine: Any, actor: Any, warehouse: str) -> scan.WarehouseView:
+    return read(engine, actor, scan.warehouse, warehouse)
+
+
+@router.get("/warehouses", summary="Warehouses I may work in")
+def my_warehouses(engine: EngineDep, actor: ApiActor) -> list[dict[str, Any]]:
+    """The active warehouses the signed-in operator may work in: the choice a scanner app offers after login."""
+    return [{"id": w.id, "code": w.code, "name": w.name} for w in read(engine, actor, scan.my_warehouses)]
+
+
+@router.get(W + "/scan", summary="What a scanned code is")
+def identify(warehouse: str, code: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """Resolves a scanned or typed code in this warehouse: a location path, a SKU code or barcode, a purchase order
+    number, a transfer (`TR-12`) or a count (`CNT-3`), looked up in that order. With it comes what the next step
+    needs: for an item, where it lies in this warehouse; for a purchase order, its open lines; for a transfer on its
+    way here, what is still in transit. An unknown code is 404; a location of another warehouse is 422."""
+    wh = _warehouse(engine, actor, warehouse)
+    found = read(engine, actor, scan.identify, wh.id, code)
+    out: dict[str, Any] = {"kind": found.kind, "id": found.id, "code": found.code, "name": found.name}
+    if found.kind == "sku":
+        out["stock"] = [{"location": s.location, "type": s.type, "on_hand": s.on_hand}
+                        for s in read(engine, actor, scan.spots, wh.id, found.id)]
+    elif found.kind == "purchase_order":
+        order = read(engine, actor, scan.open_purchase_order, wh.id, str(found.id))
+        out["state"] = order.order.state
+        out["lines"] = [{"line_id": line.id, "sku": line.sku_code, "name": line.sku_name, "quantity": line.quantity,
+                         "received": line.received, "open": line.open} for line in order.lines]
+    elif found.kind == "transfer":
+        inbound = read(engine, actor, scan.inbound_transfers, wh.id, found.id)
+        out["lines"] = [{"line_id": line_id, "sku": sku, "in_transit": units}
+                        for line_id, sku, units in (inbound[0].lines if inbound else [])]
+    return out
+
+
+@router.get(W + "/putaway", summary="Where to put an item away")
+def putaway_suggestion(warehouse: str, sku: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """For a scanned item: its units waiting at the receiving locations of this warehouse, and the bins it already
+    lies in (the first is where to put it, keeping a SKU together)."""
+    wh = _warehouse(engine, actor, warehouse)
+    item = read(engine, actor, scan.item, sku)
+    stock = read(engine, actor, scan.spots, wh.id, item.id)
+    return {"sku": item.code,
+            "waiting": [{"location": s.location, "on_hand": s.on_hand} for s in stock if s.type == "receiving"],
+            "suggested": [s.location for s in stock if s.type in ("storage", "picking")]}
+
+
+@router.post(W + "/receipts", status_code=status.HTTP_201_CREATED, summary="Receive a scanned item")
+def receive(warehouse: str, cmd: workflows.Receive, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Against a purchase order (`purchase_order`: its number; the item must be on it and no more than is still
+    expected may arrive) or, without one, a blind receipt. The units land at `location` or, if none is given, at the
+    warehouse's first receiving location."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.receive, wh.id, cmd))
+
+
+@router.post(W + "/putaways", status_code=status.HTTP_201_CREATED, summary="Put a scanned item away")
+def put_away(warehouse: str, cmd: workflows.Move, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Moves units from the receiving location to the scanned bin (a ledger move with reason `putaway`)."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.put_away, wh.id, cmd))
+
+
+@router.post(W + "/moves", status_code=status.HTTP_201_CREATED, summary="Move a scanned item")
+def move(warehouse: str, cmd: workflows.Move, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Moves units between two locations of this warehouse; more than lies at `from_location` is 409."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.move, wh.id, cmd))
+
+
+@router.post(W + "/write-offs", status_code=status.HTTP_201_CREATED, summary="Write off a scanned item")
+def write_off(warehouse: str, cmd: workflows.WriteOff, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Takes damaged, expired, lost... units out of stock with the reason (needs inventory.adjust)."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.write_off, wh.id, cmd))
+
+
+@router.post(W + "/transfers", status_code=status.HTTP_201_CREATED, summary="Dispatch a transfer")
+def dispatch(warehouse: str, cmd: workflows.Dispatch, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Sends units of a scanned item from a location here to another warehouse; `id` is the new transfer."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.dispatch, wh.id, cmd))
+
+
+@router.post(W + "/transfers/{transfer_id}/receipts", summary="Receive a transfer's item")
+def receive_transfer(warehouse: str, transfer_id: int, cmd: workflows.ReceiveTransfer, engine: EngineDep,
+                     actor: ApiActor) -> Outcome:
+    """Lands units of a scanned item of a transfer on its way to this warehouse at a scanned location; `state` is
+    the transfer's state afterwards (partially_received or received)."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.receive_transfer, wh.id, transfer_id, cmd))
+
+
+@router.post(W + "/counts", status_code=status.HTTP_201_CREATED, summary="Open a count of a location")
+def open_count(warehouse: str, cmd: workflows.OpenCount, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Opens a cycle count of the scanned location and everything under it; `id` is the count."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.open_count, wh.id, cmd))
+
+
+@router.post(W + "/counts/{count_id}/lines", summary="Record a counted item")
+def count_item(warehouse: str, count_id: int, cmd: workflows.CountItem, engine: EngineDep,
+               actor: ApiActor) -> Outcome:
+    """Records how many of a scanned item were found at a scanned location on an open count of this warehouse.
+    The variance is posted when a manager approves the count."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.count_item, wh.id, count_id, cmd))

@@ -1,0 +1,199 @@
+"""The mobile actions, one function each, run in one unit of work by `perform`.
+
+Each takes the chosen warehouse and what was scanned, checks that every scanned location, order and transfer
+belongs to that warehouse (a scanner in the wrong aisle must not move stock elsewhere), and calls the owning
+context's service in the same transaction: inventory.movements, inventory.transfers, inventory.counts,
+purchasing.services. Those services check the permissions and the warehouse limits of the user again. A refused
+action raises a domain error naming the field that was scanned and changes nothing.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stockyard.core.errors import ValidationFailed
+from stockyard.core.uow import UnitOfWork
+from stockyard.inventory import counts, movements, transfers
+from stockyard.inventory.domain import WholeNumber
+from stockyard.inventory.refs import resolve_warehouse
+from stockyard.purchasing import services as purchasing
+from stockyard.web.mobile import scan
+
+WriteOffReason = Literal["damaged", "expired", "lost", "theft", "sample", "other"]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Receive(_Command):
+    """Received units of one scanned item: against a purchase order (its number) or, without one, blind."""
+
+    sku: str = Field(description="the scanned item: SKU code or barcode")
+    quantity: WholeNumber = Field(gt=0, le=1_000_000)
+    purchase_order: str = Field(default="", description="the purchase order number; empty for a blind receipt")
+    location: str = Field(default="", description="where the units are put down; empty: the receiving dock")
+    lot: str = Field(default="", max_length=64)
+
+
+class Move(_Command):
+    """Units of a scanned item from one scanned location to another of the same warehouse."""
+
+    sku: str
+    from_location: str
+    to_location: str
+    quantity: WholeNumber = Field(gt=0, le=1_000_000)
+    lot: str = Field(default="", max_length=64)
+
+
+class WriteOff(_Command):
+    sku: str
+    location: str
+    quantity: WholeNumber = Field(gt=0, le=1_000_000)
+    reason: WriteOffReason
+    note: str = Field(default="", max_length=500)
+
+
+class Dispatch(_Command):
+    """One scanned item sent from a location of this warehouse to another warehouse (a new transfer)."""
+
+    to_warehouse: str = Field(description="the destination warehouse's code or id")
+    sku: str
+    from_location: str
+    quantity: WholeNumber = Field(gt=0, le=1_000_000)
+    note: str = Field(default="", max_length=500)
+
+
+class ReceiveTransfer(_Command):
+    """Units of a scanned item of a transfer in transit to this warehouse, put down at a scanned location."""
+
+    sku: str
+    quantity: WholeNumber = Field(gt=0, le=1_000_000)
+    to_location: str
+
+
+class OpenCount(_Command):
+    location: str = Field(description="the location (with everything under it) to count")
+
+
+class CountItem(_Command):
+    location: str
+    sku: str
+    counted: WholeNumber = Field(ge=0, le=1_000_000)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What happened, in the words the phone shows."""
+
+    message: str
+    sku: str = ""
+    quantity: int = 0
+    location: str = ""
+    state: str = ""  # the purchase order's or transfer's state afterwards
+    id: int | None = None  # the new transfer or count, or the recorded count line
+
+
+def receive(uow: UnitOfWork, warehouse_id: int, cmd: Receive) -> Done:
+    sku = scan.sku_of(uow, cmd.sku)
+    if cmd.location:
+        location = scan.location_in(uow, warehouse_id, cmd.location)
+    else:
+        docks = scan.receiving_docks(uow, warehouse_id)
+        if not docks:
+            raise ValidationFailed("this warehouse has no receiving location: scan where the goods are put down",
+                                   field="location")
+        location = scan.location_in(uow, warehouse_id, docks[0])
+    if not cmd.purchase_order:
+        movements.receive_stock(uow, movements.ReceiveStock(
+            sku=sku.id, location=location.id, quantity=cmd.quantity, lot=cmd.lot, note="blind receipt"))
+        return Done(f"Received {cmd.quantity} × {sku.code} into {location.path} (blind receipt)", sku.code,
+                    cmd.quantity, location.path)
+    order = scan.open_purchase_order(uow, warehouse_id, cmd.purchase_order)
+    line = scan.line_for(order, sku)
+    if cmd.quantity > line.open:
+        raise ValidationFailed(f"more than ordered: only {line.open} of {line.quantity} × {sku.code} are still "
+                               f"expected on {order.order.number}", field="quantity")
+    receipt = purchasing.receive_purchase_order_lines(uow, order.order.id, purchasing.ReceivePurchaseOrder(
+        location=location.id, lines=[purchasing.ReceivedLine(line_id=line.id, quantity=cmd.quantity, lot=cmd.lot)]))
+    return Done(f"Received {cmd.quantity} × {sku.code} on {order.order.number} into {location.path}", sku.code,
+                cmd.quantity, location.path, receipt.state)
+
+
+def _move(uow: UnitOfWork, warehouse_id: int, cmd: Move, reason: Literal["putaway", "move"]) -> Done:
+    sku = scan.sku_of(uow, cmd.sku)
+    source = scan.location_in(uow, warehouse_id, cmd.from_location, "from_location")
+    target = scan.location_in(uow, warehouse_id, cmd.to_location, "to_location")
+    movements.move_stock(uow, movements.MoveStock(sku=sku.id, from_location=source.id, to_location=target.id,
+                                                  quantity=cmd.quantity, lot=cmd.lot, reason=reason))
+    verb = "Put away" if reason == "putaway" else "Moved"
+    return Done(f"{verb} {cmd.quantity} × {sku.code} from {source.path} to {target.path}", sku.code, cmd.quantity,
+                target.path)
+
+
+def put_away(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
+    return _move(uow, warehouse_id, cmd, "putaway")
+
+
+def move(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
+    return _move(uow, warehouse_id, cmd, "move")
+
+
+def write_off(uow: UnitOfWork, warehouse_id: int, cmd: WriteOff) -> Done:
+    sku = scan.sku_of(uow, cmd.sku)
+    location = scan.location_in(uow, warehouse_id, cmd.location)
+    movements.write_off_stock(uow, movements.WriteOffStock(sku=sku.id, location=location.id, quantity=cmd.quantity,
+                                                           reason=cmd.reason, note=cmd.note))
+    return Done(f"Wrote off {cmd.quantity} × {sku.code} at {location.path} ({cmd.reason})", sku.code, cmd.quantity,
+                location.path)
+
+
+def dispatch(uow: UnitOfWork, warehouse_id: int, cmd: Dispatch) -> Done:
+    sku = scan.sku_of(uow, cmd.sku)
+    source = scan.location_in(uow, warehouse_id, cmd.from_location, "from_location")
+    ref = cmd.to_warehouse
+    target = resolve_warehouse(uow, int(ref) if ref.isdigit() else ref, "to_warehouse", works_in=False)
+    transfer_id = transfers.dispatch_transfer(uow, transfers.DispatchTransfer(
+        from_warehouse=warehouse_id, to_warehouse=target, note=cmd.note,
+        lines=[transfers.TransferLineIn(sku=sku.id, from_location=source.id, quantity=cmd.quantity)]))
+    return Done(f"Dispatched {cmd.quantity} × {sku.code} from {source.path} on transfer TR-{transfer_id}", sku.code,
+                cmd.quantity, source.path, "in_transit", transfer_id)
+
+
+def receive_transfer(uow: UnitOfWork, warehouse_id: int, transfer_id: int, cmd: ReceiveTransfer) -> Done:
+    found = scan.inbound_transfers(uow, warehouse_id, transfer_id)
+    if not found:
+        raise ValidationFailed(f"TR-{transfer_id} is not on its way to this warehouse", field="transfer")
+    sku = scan.sku_of(uow, cmd.sku)
+    lines = [line for line in found[0].lines if line[1] == sku.code]
+    if not lines:
+        raise ValidationFailed(f"{sku.code} is not in transit on TR-{transfer_id}", field="sku")
+    line_id, _, outstanding = lines[0]
+    if cmd.quantity > outstanding:
+        raise ValidationFailed(f"more than was sent: only {outstanding} × {sku.code} are still in transit",
+                               field="quantity")
+    target = scan.location_in(uow, warehouse_id, cmd.to_location, "to_location")
+    state = transfers.receive_transfer(uow, transfers.ReceiveTransfer(transfer_id=transfer_id, lines=[
+        transfers.ReceiveLine(line_id=line_id, quantity=cmd.quantity, to_location=target.id)]))
+    return Done(f"Received {cmd.quantity} × {sku.code} of TR-{transfer_id} into {target.path}", sku.code,
+                cmd.quantity, target.path, state, transfer_id)
+
+
+def open_count(uow: UnitOfWork, warehouse_id: int, cmd: OpenCount) -> Done:
+    location = scan.location_in(uow, warehouse_id, cmd.location)
+    count_id = counts.open_count(uow, counts.OpenCount(warehouse=warehouse_id, locations=[location.id],
+                                                      note=f"counted on the floor: {location.path}"))
+    return Done(f"Count CNT-{count_id} opened for {location.path}", location=location.path, state="open",
+                id=count_id)
+
+
+def count_item(uow: UnitOfWork, warehouse_id: int, count_id: int, cmd: CountItem) -> Done:
+    if count_id not in {c for c, _ in scan.open_counts(uow, warehouse_id)}:
+        raise ValidationFailed(f"CNT-{count_id} is not an open count of this warehouse", field="count")
+    sku = scan.sku_of(uow, cmd.sku)
+    location = scan.location_in(uow, warehouse_id, cmd.location)
+    line_id = counts.record_count(uow, counts.RecordCount(count_id=count_id, location=location.id, sku=sku.id,
+                                                          counted=cmd.counted))
+    return Done(f"Counted {cmd.counted} × {sku.code} at {location.path} on CNT-{count_id}", sku.code, cmd.counted,
+                location.path, "open", line_id)
