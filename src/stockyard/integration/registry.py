@@ -6,6 +6,9 @@ import importlib
 from stockyard.integration.consumers import Consumer, registered
 
 CONSUMER_MODULES: list[str] = [
+    "stockyard.integration.channels.stock_push",
+    "stockyard.integration.channels.price_push",
+    "stockyard.integration.channels.status_back",
 ]
 
 

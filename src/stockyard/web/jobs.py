@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.catalog.listings import refresh_stale_channels
+from stockyard.integration.channels.status_back import push_due_status
+from stockyard.integration.channels.stock_push import push_due_stock
 from stockyard.integration.dispatch import dispatch_job
 from stockyard.inventory.jobs import release_expired_reservations
 from stockyard.sales.jobs import (
@@ -40,6 +42,8 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (cancel_unconfirmed_orders_everywhere, "cancelled %d orders whose payment was never confirmed"),
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
     (dispatch_job, "integration: %d events handled by their consumers"),
+    (push_due_stock, "channels: stock and prices of %d SKUs pushed"),
+    (push_due_status, "channels: %d order status updates sent"),
 ]
 
 
