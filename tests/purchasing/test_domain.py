@@ -49,7 +49,7 @@ def test_lines_need_a_sku_once_each() -> None:
 def test_over_receipt_is_refused_with_what_is_still_expected() -> None:
     lines = {7: OpenLine(7, "SKU-001", 10, 6)}
     check_receipt(lines, [(7, 4)])
-    with pytest.raises(ValidationFailed, match="only 4 of 10 ordered are still expected") as error:
+    with pytest.raises(ValidationFailed, match="only 4 more are accepted: 10 ordered, 6 received") as error:
         check_receipt(lines, [(7, 5)])
     assert error.value.field == "lines[0].quantity"
     with pytest.raises(ValidationFailed, match="not on the purchase order"):

@@ -1,4 +1,5 @@
-"""Migration 0015 creates exactly the tables the purchasing models describe (columns, types, nullability, indexes)."""
+"""Migrations 0015 and 0022 create exactly the tables the purchasing models describe (columns, types, nullability,
+indexes)."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -6,7 +7,8 @@ from sqlalchemy import Engine
 
 from stockyard.all_models import Base
 
-OURS = {"suppliers", "purchase_orders", "purchase_order_lines", "purchase_order_numbers"}
+OURS = {"suppliers", "purchase_orders", "purchase_order_lines", "purchase_order_numbers", "supplier_skus", "asns",
+        "asn_lines", "receipt_numbers", "goods_receipts", "goods_receipt_lines", "putaway_rules", "locations"}
 
 
 def _tables(diff: object) -> set[str]:

@@ -102,7 +102,8 @@ def test_over_receipt_is_refused_and_changes_nothing(world: World) -> None:
     line = detail(ctx, order.id).lines[0].id
     receive(ctx, order.id, {line: 3})
     before = tenant_rows(ctx)
-    with pytest.raises(ValidationFailed, match="over-receipt: 3 unit.* only 2 of 5 ordered are still expected"):
+    with pytest.raises(ValidationFailed, match="over-receipt: 3 unit.* only 2 more are "
+                       "accepted: 5 ordered, 3 received"):
         receive(ctx, order.id, {line: 3})
     assert tenant_rows(ctx) == before
 

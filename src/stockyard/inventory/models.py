@@ -68,6 +68,8 @@ class Location(TenantOwned, CreatedAt, Base):
     kind: Mapped[str] = mapped_column(String(8), default="bin")
     type: Mapped[str] = mapped_column(String(12), default="storage")
     active: Mapped[bool] = mapped_column(default=True)
+    # Units the location holds at most (None: not limited); putaway suggestions rank bins by what is still free.
+    capacity: Mapped[int | None] = mapped_column(default=None)
 
 
 class StockMove(TenantOwned, Base):

@@ -60,6 +60,7 @@ class CreateLocation(BaseModel):
     name: str = ""
     kind: str = "bin"
     type: str = "storage"
+    capacity: int | None = Field(default=None, ge=1, le=100_000_000)  # units it holds at most; None: not limited
 
 
 def create_warehouse(uow: UnitOfWork, cmd: CreateWarehouse) -> int:
@@ -155,8 +156,27 @@ def create_location(uow: UnitOfWork, cmd: CreateLocation) -> int:
             usage=Usage.INTERNAL.value,
             kind=cmd.kind,
             type=cmd.type,
+            capacity=cmd.capacity,
         )
         .returning(t.c.id)
     ).scalar_one()
     add_event(uow, "location.created.v1", {"location_id": location_id, "warehouse_id": warehouse_id, "path": path})
     return location_id
+
+
+def set_location_capacity(uow: UnitOfWork, location: int | str, capacity: int | None) -> int:
+    """How many units a location holds at most (None: not limited); putaway suggestions rank bins by what is
+    free. Stock already there is not moved when the capacity is lowered below it."""
+    uow.require(INVENTORY_CONFIGURE)
+    if capacity is not None and capacity < 1:
+        raise ValidationFailed("must be at least 1, or empty for no limit", field="capacity")
+    t = Location.__table__
+    stmt = select(t.c.id, t.c.path, t.c.capacity).where(t.c.tenant_id == uow.tenant_id, t.c.usage == "internal")
+    stmt = stmt.where(t.c.id == location if isinstance(location, int) else t.c.path == location.strip().upper())
+    row = uow.conn.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"unknown location '{location}'", field="location")
+    uow.conn.execute(update(t).where(t.c.id == row.id).values(capacity=capacity))
+    add_event(uow, "location.capacity_set.v1", {"location_id": row.id, "path": row.path, "before": row.capacity,
+                                                "after": capacity})
+    return row.id

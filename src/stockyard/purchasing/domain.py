@@ -1,4 +1,5 @@
-"""Pure purchasing rules: the purchase order state machine, line checks and what a receipt leaves open. No I/O.
+"""Pure purchasing rules: the purchase order state machine, line checks, what a receipt leaves open and the
+supplier's over-receipt tolerance. No I/O. (Putaway ranking: putaway_rules.py; replenishment: reorder.py.)
 
 draft → sent → partially_received → received → closed; a draft or a sent order with nothing received yet may be
 cancelled; a partially received order may be closed short (the rest is not coming).
@@ -7,6 +8,7 @@ cancelled; a partially received order may be closed short (the rest is not comin
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from stockyard.core.errors import Conflict, ValidationFailed
@@ -78,18 +80,35 @@ class OpenLine:
     sku_code: str
     quantity: int
     received: int
+    over_received: int = 0
 
     @property
     def open(self) -> int:
         return self.quantity - self.received
 
 
-def check_receipt(lines: dict[int, OpenLine], arrived: Sequence[tuple[int, int]]) -> None:
-    """Every (line id, units) names a line of this order and no more units than it still expects; over-receipt is
-    refused (receive the surplus as a separate receipt, or raise the order first)."""
+def allowed_units(quantity: int, tolerance_pct: Decimal) -> int:
+    """The most units a line of `quantity` may receive in all: the quantity plus the tolerance, rounded down."""
+    return int((Decimal(quantity) * (100 + tolerance_pct) / 100).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class Split:
+    """How units that arrived for a line are booked: `fill` counts toward the ordered quantity, `extra` beyond it."""
+
+    fill: int
+    extra: int
+
+
+def check_receipt(lines: dict[int, OpenLine], arrived: Sequence[tuple[int, int]],
+                  tolerance_pct: Decimal = Decimal(0)) -> list[Split]:
+    """Every (line id, units) names a line of this order once; the units may exceed what the line still expects
+    only within the supplier's tolerance (percent of the ordered quantity, over all its receipts). Beyond it the
+    receipt is refused (receive the surplus blind, or raise the order first). Returns each arrival's split."""
     if not arrived:
         raise ValidationFailed("enter the units received", field="lines")
     seen: set[int] = set()
+    splits = []
     for index, (line_id, units) in enumerate(arrived):
         line = lines.get(line_id)
         if line is None:
@@ -99,10 +118,18 @@ def check_receipt(lines: dict[int, OpenLine], arrived: Sequence[tuple[int, int]]
         seen.add(line_id)
         if units <= 0:
             raise ValidationFailed("must be at least 1", field=f"lines[{index}].quantity")
-        if units > line.open:
+        already = line.received + line.over_received
+        allowed = allowed_units(line.quantity, tolerance_pct)
+        if already + units > allowed:
+            room = max(allowed - already, 0)
+            tolerance = f" and the supplier's over-receipt tolerance of {tolerance_pct.normalize():f}%" \
+                if tolerance_pct else " (the supplier allows no over-receipt)"
             raise ValidationFailed(
-                f"over-receipt: {units} unit(s) of {line.sku_code} arrived but only {line.open} of "
-                f"{line.quantity} ordered are still expected", field=f"lines[{index}].quantity")
+                f"over-receipt: {units} unit(s) of {line.sku_code} arrived but only {room} more are accepted: "
+                f"{line.quantity} ordered, {already} received{tolerance}", field=f"lines[{index}].quantity")
+        fill = min(units, line.open)
+        splits.append(Split(fill, units - fill))
+    return splits
 
 
 def state_after_receipt(lines: Sequence[OpenLine]) -> POState:

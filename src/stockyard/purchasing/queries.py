@@ -21,9 +21,18 @@ from stockyard.core.errors import NotFound
 from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import PURCHASING_VIEW
-from stockyard.inventory.models import Warehouse
+from stockyard.inventory.models import Location, Warehouse
 from stockyard.purchasing.domain import OPEN_STATES, covering_date
-from stockyard.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from stockyard.purchasing.models import (
+    Asn,
+    AsnLine,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierSku,
+)
 from stockyard.sales.models import Order, OrderLine
 
 _po = PurchaseOrder.__table__
@@ -270,3 +279,141 @@ def row_json(o: PurchaseOrderRow) -> dict[str, Any]:
             "supplier_name": o.supplier_name, "warehouse_code": o.warehouse_code, "currency": o.currency,
             "expected_on": o.expected_on.isoformat(), "lines": o.lines, "units_ordered": o.units_ordered,
             "units_received": o.units_received, "total": str(o.total), "created_at": o.created_at.isoformat()}
+
+
+# ---- pages: a purchase order with its notices and receipts; suppliers with their SKUs; inbound per warehouse ----
+
+@dataclass(frozen=True)
+class AsnView:
+    id: int
+    reference: str
+    carrier: str
+    tracking: str
+    expected_on: date
+    state: str
+    created_at: datetime
+    lines: list[tuple[int, str, int, int]]  # (order line id, SKU code, announced, received)
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    id: int
+    number: str
+    kind: str
+    location: str
+    actor_name: str
+    created_at: datetime
+    units: int
+    over_received: int
+    asn_id: int | None
+
+
+@dataclass(frozen=True)
+class PurchaseOrderPage:
+    view: PurchaseOrderView
+    asns: list[AsnView]
+    receipts: list[ReceiptView]
+    tolerance_pct: Decimal
+    over_received: dict[int, int]  # order line id → units beyond the ordered quantity
+
+
+def _receipts_of(uow: UnitOfWork, *where: Any) -> list[ReceiptView]:
+    r, rl, loc = GoodsReceipt.__table__, GoodsReceiptLine.__table__, Location.__table__
+    totals = (select(rl.c.receipt_id, func.sum(rl.c.quantity).label("units"),
+                     func.sum(rl.c.over_received).label("over")).group_by(rl.c.receipt_id).subquery())
+    rows = uow.conn.execute(
+        select(r.c.id, r.c.number, r.c.kind, loc.c.path, r.c.actor_name, r.c.created_at, totals.c.units,
+               totals.c.over, r.c.asn_id)
+        .join(loc, loc.c.id == r.c.location_id).join(totals, totals.c.receipt_id == r.c.id)
+        .where(r.c.tenant_id == uow.tenant_id, *where).order_by(r.c.id.desc()))
+    return [ReceiptView(x.id, x.number, x.kind, x.path, x.actor_name, x.created_at, int(x.units), int(x.over),
+                        x.asn_id) for x in rows]
+
+
+@requires(PURCHASING_VIEW)
+def purchase_order_page(uow: UnitOfWork, purchase_order_id: int) -> PurchaseOrderPage:
+    view = purchase_order_detail(uow, purchase_order_id)
+    a, al = Asn.__table__, AsnLine.__table__
+    asn_lines: dict[int, list[tuple[int, str, int, int]]] = defaultdict(list)
+    for x in uow.conn.execute(
+            select(al.c.asn_id, al.c.po_line_id, _skus.c.code, al.c.quantity, al.c.received)
+            .join(_lines, _lines.c.id == al.c.po_line_id).join(_skus, _skus.c.id == _lines.c.sku_id)
+            .join(a, a.c.id == al.c.asn_id)
+            .where(a.c.tenant_id == uow.tenant_id, a.c.purchase_order_id == purchase_order_id).order_by(al.c.id)):
+        asn_lines[x.asn_id].append((x.po_line_id, x.code, x.quantity, x.received))
+    asns = [AsnView(x.id, x.reference, x.carrier, x.tracking, x.expected_on, x.state, x.created_at, asn_lines[x.id])
+            for x in uow.conn.execute(select(a).where(a.c.tenant_id == uow.tenant_id,
+                                                      a.c.purchase_order_id == purchase_order_id).order_by(a.c.id))]
+    tolerance = uow.conn.execute(select(_suppliers.c.over_receipt_tolerance_pct).where(
+        _suppliers.c.id == view.supplier_id)).scalar()
+    over = dict(uow.conn.execute(select(_lines.c.id, _lines.c.over_received).where(
+        _lines.c.tenant_id == uow.tenant_id, _lines.c.purchase_order_id == purchase_order_id)).all())
+    return PurchaseOrderPage(view, asns, _receipts_of(uow, GoodsReceipt.__table__.c.purchase_order_id ==
+                                                      purchase_order_id), Decimal(tolerance or 0), over)
+
+
+@requires(PURCHASING_VIEW)
+def recent_receipts(uow: UnitOfWork, kind: str | None = None, limit: int = 20) -> list[ReceiptView]:
+    where = [GoodsReceipt.__table__.c.kind == kind] if kind else []
+    return _receipts_of(uow, *where)[:limit]
+
+
+@dataclass(frozen=True)
+class SupplierSkuRow:
+    sku_id: int
+    sku_code: str
+    sku_name: str
+    supplier_code: str
+    unit_cost: Decimal
+    pack_size: int
+    min_order_qty: int
+    preferred: bool
+
+
+@dataclass(frozen=True)
+class SupplierView:
+    id: int
+    code: str
+    name: str
+    currency: str
+    lead_time_days: int
+    over_receipt_tolerance_pct: Decimal
+    active: bool
+    skus: list[SupplierSkuRow]
+
+
+@requires(PURCHASING_VIEW)
+def supplier_detail(uow: UnitOfWork, supplier_id: int) -> SupplierView:
+    s, ss = _suppliers, SupplierSku.__table__
+    row = uow.conn.execute(select(s).where(s.c.tenant_id == uow.tenant_id, s.c.id == supplier_id)).first()
+    if row is None:
+        raise NotFound(f"unknown supplier {supplier_id}", field="supplier_id")
+    skus = [SupplierSkuRow(x.sku_id, x.code, x.name, x.supplier_code, Decimal(x.unit_cost), x.pack_size,
+                           x.min_order_qty, x.preferred)
+            for x in uow.conn.execute(
+        select(ss.c.sku_id, _skus.c.code, _skus.c.name, ss.c.supplier_code, ss.c.unit_cost, ss.c.pack_size,
+               ss.c.min_order_qty, ss.c.preferred).join(_skus, _skus.c.id == ss.c.sku_id)
+        .where(ss.c.tenant_id == uow.tenant_id, ss.c.supplier_id == supplier_id).order_by(_skus.c.code))]
+    return SupplierView(row.id, row.code, row.name, row.currency, row.lead_time_days,
+                        Decimal(row.over_receipt_tolerance_pct), row.active, skus)
+
+
+@dataclass(frozen=True)
+class InboundTotal:
+    units: int
+    next_on: date  # the soonest expected date of those units
+
+
+def inbound_for_skus(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, dict[int, InboundTotal]]:
+    """Per SKU and warehouse, units on open purchase orders not yet received and when the first of them is due: the
+    "inbound" column of the stock pages. Never part of available to promise."""
+    out: dict[int, dict[int, InboundTotal]] = {}
+    for sku_id, arrivals in inbound_by_sku(uow, sku_ids).items():
+        per: dict[int, InboundTotal] = {}
+        for arrival in arrivals:
+            seen = per.get(arrival.warehouse_id)
+            per[arrival.warehouse_id] = InboundTotal(
+                (seen.units if seen else 0) + arrival.open_quantity,
+                min(seen.next_on, arrival.expected_on) if seen else arrival.expected_on)
+        out[sku_id] = per
+    return out

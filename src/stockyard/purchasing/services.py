@@ -1,7 +1,8 @@
-"""Purchasing use cases: create a supplier; create a purchase order (a draft with its lines), send it, cancel it,
-change when it is expected, receive what arrived, close it. Each runs in one unit of work: the order's state (a
-conditional UPDATE on its state, rowcount checked), the stock receipts (through inventory.movements, which posts
-them to the ledger) and the outbox events change together or not at all.
+"""Purchasing use cases: create a supplier (supplier SKUs and changes: suppliers.py); create a purchase order (a
+draft with its lines), send it, cancel it, change when it is expected, receive what arrived (receiving.py does the
+receipt), close it. Each runs in one unit of work: the order's state (a conditional UPDATE on its state, rowcount
+checked), the stock receipts (through inventory.movements, which posts them to the ledger) and the outbox events
+change together or not at all.
 
 Permissions: purchasing.edit to create, send, cancel, reschedule and close; purchasing.receive to receive (the
 stock receipt itself also needs inventory.receive, checked by the inventory service, and a location the actor may
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import insert, select, update
 
 from stockyard.core.clock import utcnow
@@ -22,19 +23,16 @@ from stockyard.core.iso_codes import check_currency
 from stockyard.core.numbering import next_number
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
-from stockyard.identity.domain import PURCHASING_EDIT, PURCHASING_RECEIVE
+from stockyard.identity.domain import PURCHASING_EDIT
 from stockyard.inventory.domain import WholeNumber
-from stockyard.inventory.movements import ReceiveStock, receive_stock_batch
-from stockyard.inventory.refs import resolve_location, resolve_skus, resolve_warehouse
+from stockyard.inventory.refs import resolve_skus, resolve_warehouse
 from stockyard.purchasing.domain import (
     LineIn,
     OpenLine,
     POState,
     check_expected,
     check_lines,
-    check_receipt,
     check_transition,
-    state_after_receipt,
 )
 from stockyard.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderNumber, Supplier
 
@@ -55,6 +53,7 @@ class CreateSupplier(_Command):
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(min_length=3, max_length=3)
     lead_time_days: WholeNumber = Field(default=7, ge=0, le=365)
+    over_receipt_tolerance_pct: Decimal = Field(default=Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2)
 
     @field_validator("code", "currency")
     @classmethod
@@ -98,13 +97,23 @@ class Reschedule(_Command):
 
 
 class ReceivedLine(_Command):
-    line_id: int
+    """Units of one order line: the line named by its id, or by its SKU (code or barcode, as scanned)."""
+
+    line_id: int | None = None
+    sku: Ref | None = None
     quantity: WholeNumber = Field(gt=0, le=1_000_000)
     lot: str = Field(default="", max_length=64)
 
+    @model_validator(mode="after")
+    def _one_line(self) -> "ReceivedLine":
+        if (self.line_id is None) == (self.sku is None):
+            raise ValueError("give the line_id or the sku of the line received, not both")
+        return self
+
 
 class ReceivePurchaseOrder(_Command):
-    location: Ref  # a location in the order's warehouse (id or path), usually its receiving dock
+    # A location in the order's warehouse (id or path); None: the warehouse's receiving location.
+    location: Ref | None = None
     lines: list[ReceivedLine] = Field(min_length=1, max_length=500)
     note: str = Field(default="", max_length=500)
 
@@ -123,6 +132,9 @@ class CreatedOrder:
 class Receipt:
     state: str
     move_ids: list[int]
+    receipt_id: int = 0
+    number: str = ""  # the goods receipt's number (GR-000001)
+    over_received: int = 0  # units accepted beyond the ordered quantities (within the tolerance)
 
 
 # ---- suppliers --------------------------------------------------------------------------------------------------
@@ -135,14 +147,16 @@ def create_supplier(uow: UnitOfWork, cmd: CreateSupplier) -> int:
         raise Conflict(f"a supplier with code {cmd.code} exists already", field="code")
     supplier_id = uow.conn.execute(insert(_suppliers).returning(_suppliers.c.id), {
         "tenant_id": uow.tenant_id, "code": cmd.code, "name": cmd.name, "currency": cmd.currency,
-        "lead_time_days": cmd.lead_time_days, "active": True, "created_at": utcnow()}).scalar_one()
-    add_event(uow, "supplier.created.v1", {"supplier_id": supplier_id, **cmd.model_dump()})
+        "lead_time_days": cmd.lead_time_days, "over_receipt_tolerance_pct": cmd.over_receipt_tolerance_pct,
+        "active": True, "created_at": utcnow()}).scalar_one()
+    add_event(uow, "supplier.created.v1", {"supplier_id": supplier_id, **cmd.model_dump(mode="json")})
     return supplier_id
 
 
 def _supplier(uow: UnitOfWork, ref: Ref) -> Any:
     t = _suppliers
-    stmt = select(t.c.id, t.c.code, t.c.name, t.c.currency, t.c.lead_time_days, t.c.active).where(
+    stmt = select(t.c.id, t.c.code, t.c.name, t.c.currency, t.c.lead_time_days, t.c.active,
+                  t.c.over_receipt_tolerance_pct).where(
         t.c.tenant_id == uow.tenant_id)
     stmt = stmt.where(t.c.id == ref) if isinstance(ref, int) else stmt.where(t.c.code == ref.strip().upper())
     row = uow.conn.execute(stmt).first()
@@ -198,10 +212,12 @@ class _Order:
     state: str
     warehouse_id: int
     expected_on: date
+    supplier_id: int
 
 
 def _load(uow: UnitOfWork, order_id: int) -> _Order:
-    row = uow.conn.execute(select(_po.c.id, _po.c.number, _po.c.state, _po.c.warehouse_id, _po.c.expected_on).where(
+    row = uow.conn.execute(select(_po.c.id, _po.c.number, _po.c.state, _po.c.warehouse_id, _po.c.expected_on,
+                                  _po.c.supplier_id).where(
         _po.c.tenant_id == uow.tenant_id, _po.c.id == order_id).with_for_update()).first()
     if row is None:
         raise NotFound(f"unknown purchase order {order_id}", field="purchase_order")
@@ -213,10 +229,10 @@ def _open_lines(uow: UnitOfWork, order_id: int) -> dict[int, OpenLine]:
 
     skus = Sku.__table__
     rows = uow.conn.execute(
-        select(_lines.c.id, skus.c.code, _lines.c.quantity, _lines.c.received)
+        select(_lines.c.id, skus.c.code, _lines.c.quantity, _lines.c.received, _lines.c.over_received)
         .join(skus, skus.c.id == _lines.c.sku_id)
         .where(_lines.c.tenant_id == uow.tenant_id, _lines.c.purchase_order_id == order_id).order_by(_lines.c.id))
-    return {r.id: OpenLine(r.id, r.code, r.quantity, r.received) for r in rows}
+    return {r.id: OpenLine(r.id, r.code, r.quantity, r.received, r.over_received) for r in rows}
 
 
 def _transition(uow: UnitOfWork, order: _Order, action: str, target: POState, payload: dict[str, Any],
@@ -292,38 +308,10 @@ def reschedule_purchase_order(uow: UnitOfWork, order_id: int, cmd: Reschedule) -
 
 
 def receive_purchase_order_lines(uow: UnitOfWork, order_id: int, cmd: ReceivePurchaseOrder) -> Receipt:
-    """What arrived is received into `location` (in the order's warehouse) at the order's unit costs; the lines
-    count it and the order becomes partially received or received. Over-receipt is refused and changes nothing.
-    Returns the new state and the stock move ids."""
-    uow.require(PURCHASING_RECEIVE)
-    order = _load(uow, order_id)
-    check_transition("receive", order.state)
-    lines = _open_lines(uow, order.id)
-    check_receipt(lines, [(given.line_id, given.quantity) for given in cmd.lines])
-    location = resolve_location(uow, cmd.location, warehouse_id=order.warehouse_id)
-    costs = dict(uow.conn.execute(select(_lines.c.id, _lines.c.unit_cost).where(
-        _lines.c.purchase_order_id == order.id)).all())
-    skus = dict(uow.conn.execute(select(_lines.c.id, _lines.c.sku_id).where(
-        _lines.c.purchase_order_id == order.id)).all())
-    for index, given in enumerate(cmd.lines):
-        # The database has the last word: a concurrent receipt of the same units makes this refuse, not exceed.
-        counted = uow.conn.execute(update(_lines).where(
-            _lines.c.id == given.line_id, _lines.c.received + given.quantity <= _lines.c.quantity).values(
-            received=_lines.c.received + given.quantity))
-        if counted.rowcount != 1:
-            raise Conflict(f"over-receipt: {lines[given.line_id].sku_code} was received meanwhile; reload",
-                           field=f"lines[{index}].quantity")
-    move_ids = receive_stock_batch(uow, [
-        ReceiveStock(sku=skus[given.line_id], location=location.id, quantity=given.quantity,
-                     unit_cost=costs[given.line_id], lot=given.lot, document_type="purchase_order",
-                     document_id=order.number, note=cmd.note) for given in cmd.lines])
-    arrived = {given.line_id: given.quantity for given in cmd.lines}
-    after = [OpenLine(line.line_id, line.sku_code, line.quantity, line.received + arrived.get(line.line_id, 0))
-             for line in lines.values()]
-    target = state_after_receipt(after)
-    _transition(uow, order, "receive", target, {
-        "location": location.path, "move_ids": move_ids,
-        "lines": [{"line_id": g.line_id, "sku": lines[g.line_id].sku_code, "quantity": g.quantity}
-                  for g in cmd.lines]})
-    return Receipt(target.value, move_ids)
+    """What arrived is received into `location` (in the order's warehouse; by default its receiving location) at
+    the order's unit costs, as one goods receipt; the lines count it and the order becomes partially received or
+    received. Beyond the supplier's over-receipt tolerance the receipt is refused and changes nothing. Returns the
+    new state, the stock move ids and the goods receipt (see receiving.receive_on_order)."""
+    from stockyard.purchasing.receiving import receive_on_order
 
+    return receive_on_order(uow, order_id, cmd)
