@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from stockyard import __version__
 from stockyard.billing.api import router as billing_api
+from stockyard.billing.journal_views import api_router as journal_api
+from stockyard.billing.journal_views import router as journal_pages
 from stockyard.billing.pay_views import router as pay_pages
 from stockyard.billing.views import router as payments_admin
 from stockyard.catalog.admin_views import router as catalog_admin
@@ -31,6 +33,8 @@ from stockyard.identity.audit_views import router as audit_admin
 from stockyard.identity.login_limits import InProcessLoginLimiter
 from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
+from stockyard.integration.webhooks.api import router as webhooks_api
+from stockyard.integration.webhooks.views import router as webhooks_admin
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
 from stockyard.purchasing.api import router as purchasing_api
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(returns_api)
     api.include_router(purchasing_api)
     api.include_router(orders_api)
+    api.include_router(webhooks_api)
+    api.include_router(journal_api)
     api.include_router(mobile_api)
     app.include_router(api)
     app.include_router(pay_pages)
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(shop_account_pages)
     app.include_router(returns_shop_pages)
     app.include_router(inventory_pages)
+    app.include_router(journal_pages)
     app.include_router(admin_home)
     app.include_router(account_pages)
     app.include_router(mobile_pages)  # /m: phone pages for warehouse staff
@@ -122,6 +129,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(dev_mail_admin)
     app.include_router(returns_admin)
     app.include_router(orders_admin)
+    app.include_router(webhooks_admin)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
     # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.

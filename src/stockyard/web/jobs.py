@@ -14,6 +14,7 @@ from stockyard.catalog.listings import refresh_stale_channels
 from stockyard.integration.channels.status_back import push_due_status
 from stockyard.integration.channels.stock_push import push_due_stock
 from stockyard.integration.dispatch import dispatch_job
+from stockyard.integration.webhooks.delivery import deliver_due_webhooks
 from stockyard.inventory.jobs import release_expired_reservations
 from stockyard.sales.jobs import (
     allocate_backorders_everywhere,
@@ -41,6 +42,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (confirm_paid_orders_everywhere, "%d orders moved on after their payment was confirmed"),
     (cancel_unconfirmed_orders_everywhere, "cancelled %d orders whose payment was never confirmed"),
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
+    (deliver_due_webhooks, "outbound webhooks: %d delivered"),
     (dispatch_job, "integration: %d events handled by their consumers"),
     (push_due_stock, "channels: stock and prices of %d SKUs pushed"),
     (push_due_status, "channels: %d order status updates sent"),

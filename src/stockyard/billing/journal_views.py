@@ -1,0 +1,77 @@
+"""The journal for accountants: `GET /api/v1/accounting/journal.csv?from=&to=` (and the same as JSON), and the page
+/erp/accounting/journal with a period form, the entries' lines, totals per account and the CSV download link."""
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from stockyard.billing import journal
+from stockyard.billing.journal_export import journal_csv
+from stockyard.core.clock import utcnow
+from stockyard.core.errors import ValidationFailed
+from stockyard.core.uow import read
+from stockyard.identity.domain import ACCOUNTING_VIEW
+from stockyard.web.deps import ApiActor, EngineDep, PageActor
+from stockyard.web.pages import page, page_route
+
+api_router = APIRouter(prefix="/accounting", tags=["accounting"])
+router = APIRouter(prefix="/erp/accounting", include_in_schema=False, route_class=page_route("erp/error.html"))
+
+From = Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD")]
+To = Annotated[date | None, Query(alias="to", description="last day (included), YYYY-MM-DD")]
+
+
+@api_router.get("/journal.csv", response_class=Response,
+                responses={200: {"content": {"text/csv": {}}, "description": "one row per journal line"}})
+def journal_csv_export(engine: EngineDep, actor: ApiActor, start: From = None, end: To = None) -> Response:
+    rows = read(engine, actor, journal.journal_rows, start, end)
+    start, end = journal.check_period(start, end)
+    return Response(journal_csv(rows), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="journal-{start.isoformat()}-{end.isoformat()}.csv"'})
+
+
+@api_router.get("/journal")
+def journal_json(engine: EngineDep, actor: ApiActor, start: From = None, end: To = None) -> dict[str, Any]:
+    rows = read(engine, actor, journal.journal_rows, start, end)
+    entries: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        entry = entries.setdefault(r.entry_id, {
+            "id": r.entry_id, "posted_at": r.posted_at.isoformat(), "kind": r.kind, "reference": r.reference,
+            "memo": r.memo, "currency": r.currency, "lines": []})
+        entry["lines"].append({"account": r.account, "account_name": r.account_name, "debit": str(r.debit),
+                               "credit": str(r.credit)})
+    return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+            "entries": list(entries.values())}
+
+
+@router.get("/journal", response_class=HTMLResponse)
+def journal_page(request: Request, engine: EngineDep, actor: PageActor, start: str = Query("", alias="from"),
+                 end: str = Query("", alias="to")) -> Response:
+    """Defaults to the current month so far."""
+    actor.require(ACCOUNTING_VIEW)
+    today = utcnow().date()
+    form = {"from": start or today.replace(day=1).isoformat(), "to": end or today.isoformat()}
+    errors: dict[str, str] = {}
+    rows: list[journal.JournalRow] = []
+    status = 200
+    try:
+        first, last = _day(form["from"], "from"), _day(form["to"], "to")
+        rows = read(engine, actor, journal.journal_rows, first, last)
+    except ValidationFailed as error:
+        errors, status = {error.field or "from": error.message}, 422
+    return page(request, actor, "erp/journal.html", status, section="journal", form=form, errors=errors, rows=rows,
+                totals=journal.account_totals(rows), previous=_previous_month(today))
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("must be a date, YYYY-MM-DD", field=field) from None
+
+
+def _previous_month(today: date) -> tuple[str, str]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1).isoformat(), last.isoformat()

@@ -1,0 +1,1 @@
+"""Outbound webhooks: per-tenant subscriptions, HMAC-SHA256 signed deliveries with retries and a delivery log."""
