@@ -6,6 +6,7 @@ belongs to in the X-Stockyard-Tenant header, so that the page shows each tenant 
 
 import smtplib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -65,7 +66,15 @@ def mailer_for(settings: Settings) -> Mailer:
     return FileMailer(mail_dir(settings))
 
 
-def compose(settings: Settings, *, to: str, subject: str, body: str, tenant_id: int | None = None) -> EmailMessage:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/pdf"
+
+
+def compose(settings: Settings, *, to: str, subject: str, body: str, tenant_id: int | None = None,
+            attachments: Sequence[Attachment] = ()) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
@@ -75,11 +84,16 @@ def compose(settings: Settings, *, to: str, subject: str, body: str, tenant_id: 
     if tenant_id is not None:
         message[TENANT_HEADER] = str(tenant_id)
     message.set_content(body)
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition(";")[0].partition("/")
+        message.add_attachment(item.content, maintype=maintype, subtype=subtype, filename=item.filename)
     return message
 
 
-def send_mail(settings: Settings, *, to: str, subject: str, body: str, tenant_id: int | None = None) -> None:
-    mailer_for(settings).send(compose(settings, to=to, subject=subject, body=body, tenant_id=tenant_id))
+def send_mail(settings: Settings, *, to: str, subject: str, body: str, tenant_id: int | None = None,
+              attachments: Sequence[Attachment] = ()) -> None:
+    mailer_for(settings).send(compose(settings, to=to, subject=subject, body=body, tenant_id=tenant_id,
+                                      attachments=attachments))
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,42 @@ class Document(FPDF):
             self.ln(LINE_HEIGHT)
         self.ln(3)
 
+    def table(self, columns: Sequence[tuple[str, float, str]], rows: Sequence[Sequence[str]],
+              row_height: float = LINE_HEIGHT) -> None:
+        """A table of (title, width in mm, align L/R/C) columns; the header repeats on every page."""
+        def header() -> None:
+            self.set_font("Helvetica", "B", 9)
+            self.set_fill_color(235, 235, 235)
+            for title, width, align in columns:
+                self.cell(width, 7, latin1(title), border="B", align=align, fill=True)
+            self.ln(7)
+            self.set_font("Helvetica", "", 9)
+
+        header()
+        for row in rows:
+            if self.will_page_break(row_height):
+                self.add_page()
+                header()
+            for text, (_, width, align) in zip(row, columns, strict=True):
+                self.cell(width, row_height, self._fit(text, width), border="B", align=align)
+            self.ln(row_height)
+        self.ln(3)
+
+    def signature(self, labels: Sequence[str]) -> None:
+        """Lines to sign on, side by side (delivery note, transfer document, count sheet)."""
+        if self.will_page_break(22):
+            self.add_page()
+        self.ln(12)
+        width = 190 / len(labels)
+        y = self.get_y()
+        for i, label in enumerate(labels):
+            x = 10 + i * width
+            self.line(x, y, x + width - 8, y)
+            self.set_xy(x, y + 1)
+            self.set_font("Helvetica", "", 8)
+            self.cell(width - 8, 4, latin1(label))
+        self.set_xy(10, y + 8)
+
     def totals(self, rows: Sequence[tuple[str, str, bool]]) -> None:
         """Right-aligned label/amount rows; the bold ones are grand totals."""
         for label, amount, bold in rows:
