@@ -59,6 +59,9 @@ class MethodIn(BaseModel):
     transit_days: int = Field(default=2, ge=0, le=365, description="working days from handover to delivery")
     dim_divisor: int = Field(default=5000, ge=0, le=1_000_000,
                              description="dimensional weight (g) = L×W×H (mm³) / divisor; 0: actual weight only")
+    cutoff_time: str = Field(default="", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                             description="HH:MM by which the carrier collects the day's parcels (pick waves group "
+                                         "by it); empty: none")
     active: bool = True
 
 
@@ -125,7 +128,7 @@ def _columns(obj: Base, names: tuple[str, ...]) -> dict[str, Any]:
 ZONE_FIELDS = ("id", "name", "countries", "region", "postcode_patterns", "position", "active")
 CARRIER_FIELDS = ("id", "code", "name", "tracking_url", "active")
 METHOD_FIELDS = ("id", "carrier_id", "code", "name", "currency", "remote_area_surcharge", "remote_area_patterns",
-                 "oversize_surcharge", "oversize_length_mm", "transit_days", "dim_divisor", "active")
+                 "oversize_surcharge", "oversize_length_mm", "transit_days", "dim_divisor", "cutoff_time", "active")
 
 
 def _create(uow: UnitOfWork, obj: Base, event: str, fields: tuple[str, ...]) -> int:

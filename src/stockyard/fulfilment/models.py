@@ -70,6 +70,8 @@ class ShippingMethod(TenantOwned, CreatedAt, Base):
     transit_days: Mapped[int] = mapped_column(default=2, server_default="2")
     # Dimensional weight in grams = L×W×H in mm³ / divisor (5000 is the usual cm³/5000 kg); 0: actual weight only.
     dim_divisor: Mapped[int] = mapped_column(default=5000, server_default="5000")
+    # "HH:MM" (warehouse local time) by which the carrier collects today's parcels; "" none. Pick waves group by it.
+    cutoff_time: Mapped[str] = mapped_column(String(5), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
 

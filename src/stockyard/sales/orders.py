@@ -16,7 +16,7 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.shipments import CreateShipment, ShipmentLineIn, create_shipment, record_tracking_event
-from stockyard.identity.domain import FULFILMENT_SHIP, ORDERS_CANCEL, ORDERS_MANAGE
+from stockyard.identity.domain import FULFILMENT_PACK, FULFILMENT_PICK, FULFILMENT_SHIP, ORDERS_CANCEL, ORDERS_MANAGE
 from stockyard.inventory.models import Reservation
 from stockyard.inventory.reservations import release_reservation
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
@@ -240,9 +240,75 @@ def cancel_order(uow: UnitOfWork, order_id: int, reason: str) -> None:
 
 # ---- fulfilment -----------------------------------------------------------------------------------------------
 
-def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None) -> list[int]:
+def start_picking(uow: UnitOfWork, order_id: int, note: str = "picking started") -> None:
+    """A pick wave released the order to the floor (fulfilment/waves.py). An order already picking stays so."""
+    uow.require(FULFILMENT_PICK)
+    order = load_order(uow, order_id)
+    if order.status == Status.PICKING.value:
+        return
+    check_transition("start_picking", order.status)
+    _move(uow, order, "start_picking", Status.PICKING.value, note)
+
+
+def mark_packed(uow: UnitOfWork, order_id: int, note: str = "packed") -> None:
+    """Every picked unit is in a closed parcel (fulfilment/packing.py)."""
+    uow.require(FULFILMENT_PACK)
+    order = load_order(uow, order_id)
+    check_transition("pack", order.status)
+    _move(uow, order, "pack", Status.PACKED.value, note)
+
+
+@dataclass(frozen=True)
+class ShortPickOutcome:
+    new_allocation_ids: list[int]
+    reallocated: int  # units held again, in this or another warehouse
+    backordered: int  # units no warehouse has
+
+
+def reallocate_short_pick(uow: UnitOfWork, order_id: int, allocation_id: int) -> ShortPickOutcome:
+    """A picker found fewer units than an allocation holds (fulfilment/picking.py). The allocation is let go (its
+    reservation released if still active) and the line allocated again by the channel's strategy, from any
+    warehouse; what none can serve is backordered on the line. The order stays in picking."""
+    uow.require(FULFILMENT_PICK)
+    order = load_order(uow, order_id)
+    if order.status != Status.PICKING.value:
+        raise Conflict(f"the order is {order.status}, not picking", field="status")
+    row = uow.conn.execute(select(_alloc.c.id, _alloc.c.order_line_id, _alloc.c.reservation_id, _alloc.c.quantity)
+                           .where(_alloc.c.tenant_id == uow.tenant_id, _alloc.c.order_id == order_id,
+                                  _alloc.c.id == allocation_id, _alloc.c.state == "allocated")).first()
+    if row is None:
+        raise NotFound(f"order {order.number} has no open allocation {allocation_id}", field="allocation_id")
+    if uow.conn.execute(select(_res.c.state).where(_res.c.id == row.reservation_id)).scalar_one() == "active":
+        release_reservation(uow, row.reservation_id)
+    uow.conn.execute(update(_alloc).where(_alloc.c.id == row.id).values(state="released"))
+    uow.conn.execute(update(_lines).where(_lines.c.id == row.order_line_id)
+                     .values(allocated=_lines.c.allocated - row.quantity))
+    line = uow.conn.execute(select(_lines.c.id, _lines.c.sku_id, _lines.c.quantity, _lines.c.allocated)
+                            .where(_lines.c.id == row.order_line_id)).one()
+    channel = uow.conn.execute(select(_channels.c.allocation_strategy, _channels.c.allow_split_shipments)
+                               .where(_channels.c.id == order.channel_id)).one()
+    total, _ = _progress(uow, order_id)
+    result = allocate_lines(uow, order.id, order.number, [LineToAllocate(line.id, line.sku_id,
+                                                                         line.quantity - line.allocated)],
+                            strategy=channel.allocation_strategy, allow_split=True,
+                            destination=order.shipping_address, ordered_total=total)
+    new_ids = list(uow.conn.execute(select(_alloc.c.id).where(
+        _alloc.c.order_line_id == line.id, _alloc.c.state == "allocated", _alloc.c.id > row.id)
+        .order_by(_alloc.c.id)).scalars())
+    backordered = result.short
+    note = (f"short pick: {row.quantity} units of line {line.id} let go; {result.allocated} allocated again"
+            + (f", {backordered} backordered" if backordered else ""))
+    log_event(uow, order.id, order.status, order.status, note)
+    add_event(uow, "order.reallocated.v1", {"order_id": order.id, "number": order.number, "note": note,
+                                            "allocation_ids": new_ids})
+    return ShortPickOutcome(new_ids, result.allocated, backordered)
+
+
+def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None,
+               method_id: int | None = None) -> list[int]:
     """Ship what is allocated (in one warehouse, or in each): one shipment per warehouse with a label and a
-    tracking number; the payment is captured for it when the method captures at shipment."""
+    tracking number; the payment is captured for it when the method captures at shipment. `method_id`: the
+    carrier service chosen at the pack station instead of the one the customer chose."""
     uow.require(FULFILMENT_SHIP)
     order = load_order(uow, order_id)
     check_transition("ship", order.status)
@@ -256,7 +322,8 @@ def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None) 
     if not rows:
         raise Conflict("nothing is allocated to ship" + (" from this warehouse" if warehouse_id else ""),
                        field="warehouse_id")
-    if order.shipping_method_id is None:
+    method_id = method_id or order.shipping_method_id
+    if method_id is None:
         raise Conflict("the order has no shipping method", field="shipping_method_id")
     by_warehouse: dict[int, list[Any]] = {}
     for row in rows:
@@ -265,7 +332,7 @@ def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None) 
     value = Decimal(0)
     for wh, items in by_warehouse.items():
         shipment_id = create_shipment(uow, CreateShipment(
-            order_id=order_id, warehouse_id=wh, method_id=order.shipping_method_id,
+            order_id=order_id, warehouse_id=wh, method_id=method_id,
             destination=order.shipping_address,
             lines=[ShipmentLineIn(order_line_id=i.order_line_id, sku_id=i.sku_id, quantity=i.quantity,
                                   reservation_id=i.reservation_id) for i in items]))
