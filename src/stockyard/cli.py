@@ -94,15 +94,18 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the background jobs (reservation expiry, backorders, payment confirmations, listing prices) without
-    serving HTTP."""
+    """Run the background jobs (reservation expiry, backorders, payment confirmations, listing prices) and the
+    integration layer's relay and consumers (RabbitMQ when STOCKYARD_BROKER_URL is set), without serving HTTP."""
     import time
 
+    from stockyard.integration.worker import start as start_integration
     from stockyard.web.jobs import run_jobs_once
 
     settings = get_settings()
     engine = _engine()
-    console.print(f"worker running every {settings.jobs_interval_seconds}s; Ctrl+C to stop")
+    start_integration(engine, settings)
+    profile = "relaying the outbox to the broker" if settings.broker_url else "dispatching the outbox in-process"
+    console.print(f"worker running every {settings.jobs_interval_seconds}s, {profile}; Ctrl+C to stop")
     try:
         while True:
             for line in run_jobs_once(engine):
@@ -211,6 +214,38 @@ def bench_checkout(ctx: typer.Context) -> None:
     """The storefront checkout over HTTP: orders/s, p50/p95 per step, CPU and SQL statements per order, races."""
     sys.argv = ["bench/checkout.py", *ctx.args]
     runpy.run_path(str(ROOT / "bench" / "checkout.py"), run_name="__main__")
+
+
+channels_app = typer.Typer(help="External sales channels (connected sites).", no_args_is_help=True)
+app.add_typer(channels_app, name="channels")
+
+
+@channels_app.command("resync")
+def channels_resync(
+    connection: Annotated[int | None, typer.Option("--connection", help="Connection id; default: every active one")]
+    = None,
+) -> None:
+    """Push the stock and price of every mapped SKU to the connected site(s) now (recovery after drift)."""
+    from stockyard.core.actor import system_actor
+    from stockyard.core.progress import Steps
+    from stockyard.integration.channels.resync import connection_tenants, resync_connection
+
+    engine = _engine()
+    targets = connection_tenants(engine, connection)
+    if connection is not None and not targets:
+        console.print(f"[red]no channel connection {connection}[/red]")
+        raise typer.Exit(1)
+    failed = 0
+    with progress_bar() as progress:
+        reports = [resync_connection(engine, system_actor(tenant_id, "channels resync"), connection_id,
+                                     steps=Steps(progress)) for tenant_id, connection_id in targets]
+    for report in reports:
+        colour = "red" if report.failed else "green"
+        console.print(f"[{colour}]{report.name} (#{report.connection_id}): {report.pushed} SKUs pushed, "
+                      f"{report.failed} failed[/{colour}]" + (f" — {report.errors[0]}" if report.errors else ""))
+        failed += report.failed
+    if failed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -27,18 +27,21 @@ def pings(ctx: TenantCtx, payloads: list[dict[str, Any]]) -> list[str]:
 
 def effect_counts(engine: Engine, tenant_id: int, consumer: str) -> dict[str, int]:
     """event id → how many times the consumer's effect happened."""
-    with engine.connect() as conn:
+    with UnitOfWork(engine, readonly=True) as uow:
+        conn = uow.conn
         rows = conn.execute(select(effects.c.event_id, func.count()).where(
             effects.c.tenant_id == tenant_id, effects.c.consumer == consumer).group_by(effects.c.event_id)).all()
     return {event_id: n for event_id, n in rows}
 
 
 def deliveries(engine: Engine, tenant_id: int) -> list[Any]:
-    with engine.connect() as conn:
+    with UnitOfWork(engine, readonly=True) as uow:
+        conn = uow.conn
         return conn.execute(select(_d).where(_d.c.tenant_id == tenant_id).order_by(_d.c.id)).all()
 
 
 def unpublished_of(engine: Engine, tenant_id: int) -> int:
-    with engine.connect() as conn:
+    with UnitOfWork(engine, readonly=True) as uow:
+        conn = uow.conn
         return conn.execute(select(func.count()).select_from(_outbox).where(
             _outbox.c.tenant_id == tenant_id, _outbox.c.published_at.is_(None))).scalar_one()

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 from stockyard.core.actor import Actor
 from stockyard.core.errors import NotFound, PermissionDenied
 from stockyard.core.outbox import OutboxEvent
-from stockyard.core.uow import perform
+from stockyard.core.uow import UnitOfWork, perform
 from stockyard.integration.dispatch import active_consumers, drain, event_from_row, handle_event
 from stockyard.integration.models import Delivery
 from stockyard.integration.services import discard_dead_letter, replay_dead_letter
@@ -34,8 +34,8 @@ def ctx(tenant: TenantCtx) -> TenantCtx:
 
 
 def _make_due(engine: Engine, tenant_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(_d).where(_d.c.tenant_id == tenant_id, _d.c.state == "pending")
+    with UnitOfWork(engine) as uow:
+        uow.conn.execute(update(_d).where(_d.c.tenant_id == tenant_id, _d.c.state == "pending")
                      .values(next_attempt_at=_d.c.next_attempt_at - timedelta(days=1)))
 
 
@@ -51,8 +51,8 @@ def test_every_consumer_handles_every_event_once_however_often_it_is_delivered(c
 
     # The same event delivered again (a relay that crashed before marking it published, a replay): no effect.
     consumers = active_consumers(settings)
-    with ctx.engine.connect() as conn:
-        row = conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.__table__.c.event_id == ids[0])).one()
+    with UnitOfWork(ctx.engine, readonly=True) as uow:
+        row = uow.conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.__table__.c.event_id == ids[0])).one()
     assert handle_event(ctx.engine, consumers[COUNTER], event_from_row(row), settings) is False
     assert drain(ctx.engine, settings=settings) == 0
     assert effect_counts(ctx.engine, ctx.tenant_id, COUNTER) == dict.fromkeys(ids, 1)

@@ -126,7 +126,8 @@ def record_failure(engine: Engine, consumer: Consumer, event: Event, outbox_id: 
     now = utcnow()
     message = describe(error)
     d = _deliveries
-    with engine.begin() as conn:
+    with UnitOfWork(engine) as uow:
+        conn = uow.conn
         insert_ignoring_duplicates(conn, d, [{
             "consumer": consumer.name, "event_id": event.event_id, "outbox_id": outbox_id,
             "tenant_id": event.tenant_id, "event_type": event.type, "state": waiting_state, "attempts": 0,
@@ -152,7 +153,8 @@ def record_failure(engine: Engine, consumer: Consumer, event: Event, outbox_id: 
 def fan_out(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> int:
     """Relay one batch of unpublished outbox rows, in id order, to a delivery row per interested consumer, and mark
     them published, in one transaction. How many outbox rows it relayed."""
-    with engine.begin() as conn:
+    with UnitOfWork(engine) as uow:
+        conn = uow.conn
         query = (select(_outbox.c.id, _outbox.c.event_id, _outbox.c.tenant_id, _outbox.c.type)
                  .where(_outbox.c.published_at.is_(None)).order_by(_outbox.c.id).limit(batch))
         if conn.dialect.name == "postgresql":
@@ -172,8 +174,8 @@ def fan_out(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> in
 
 def _due(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> list[Any]:
     d = _deliveries
-    with engine.connect() as conn:
-        return conn.execute(
+    with UnitOfWork(engine, readonly=True) as uow:
+        return uow.conn.execute(
             select(d.c.consumer, d.c.outbox_id, _outbox.c.event_id, _outbox.c.tenant_id, _outbox.c.type,
                    _outbox.c.payload, _outbox.c.created_at)
             .join(_outbox, and_(_outbox.c.id == d.c.outbox_id))

@@ -6,11 +6,11 @@ import importlib
 from stockyard.integration.consumers import Consumer, registered
 
 CONSUMER_MODULES: list[str] = [
-    "stockyard.integration.webhooks.consumer",
-    "stockyard.billing.journal",
     "stockyard.integration.channels.stock_push",
     "stockyard.integration.channels.price_push",
     "stockyard.integration.channels.status_back",
+    "stockyard.integration.webhooks.consumer",
+    "stockyard.billing.journal",
 ]
 
 

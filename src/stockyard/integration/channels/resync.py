@@ -75,3 +75,13 @@ def resync_all(engine: Engine, actor: Actor, *, steps: Steps | None = None) -> l
     """Every active connection of the actor's tenant."""
     return [resync_connection(engine, actor, connection_id, steps=steps)
             for connection_id in read(engine, actor, _active_ids)]
+
+
+def connection_tenants(engine: Engine, connection_id: int | None = None) -> list[tuple[int, int]]:
+    """(tenant id, connection id) of one connection, or of every active connection of every tenant: for the CLI,
+    which acts as each connection's tenant."""
+    c = ChannelConnection.__table__
+    stmt = select(c.c.tenant_id, c.c.id).order_by(c.c.id)
+    stmt = stmt.where(c.c.id == connection_id) if connection_id is not None else stmt.where(c.c.active.is_(True))
+    with engine.connect() as conn:
+        return [(r.tenant_id, r.id) for r in conn.execute(stmt)]
