@@ -36,6 +36,7 @@ def refused(api: Api, tenant: TenantCtx, url: str, body: dict[str, Any], status:
 
 def test_receive_a_purchase_order_by_scanning_then_put_away(tenant: TenantCtx, client: TestClient,
                                                             floor: Floor) -> None:
+    receive(tenant, "SKU-001", "MAIN/A/02", 1)
     op = as_role(tenant, client, "warehouse_operator", [floor.world.main])
     assert [w["code"] for w in op.get(M).json()] == ["MAIN"]
     scanned = op.get(f"{M}/MAIN/scan", params={"code": floor.po_number}).json()
@@ -50,14 +51,16 @@ def test_receive_a_purchase_order_by_scanning_then_put_away(tenant: TenantCtx, c
 
     where = op.get(f"{M}/MAIN/putaway", params={"sku": EAN}).json()
     assert where["waiting"] == [{"location": "MAIN/DOCK", "on_hand": 3}]
-    put = op.post(f"{M}/MAIN/putaways", {"sku": EAN, "from_location": "MAIN/DOCK", "to_location": "main/a/01",
+    # the bin that already holds the SKU comes first; the receiving dock and the quarantine bin are no candidates
+    assert [s["location"] for s in where["suggested"]] == ["MAIN/A/02", "MAIN/A/01"]
+    put = op.post(f"{M}/MAIN/putaways", {"sku": EAN, "from_location": "MAIN/DOCK", "to_location": "main/a/02",
                                          "quantity": 3})
     assert put.status_code == 201, put.text
-    assert put.json()["message"] == "Put away 3 × SKU-001 from MAIN/DOCK to MAIN/A/01"
-    assert level(tenant, "SKU-001", "MAIN/A/01") == (3, 0)
+    assert put.json()["message"] == "Put away 3 × SKU-001 from MAIN/DOCK to MAIN/A/02"
+    assert level(tenant, "SKU-001", "MAIN/A/02") == (4, 0)
     assert level(tenant, "SKU-001", "MAIN/DOCK") == (0, 0)
     after = op.get(f"{M}/MAIN/scan", params={"code": "SKU-001"}).json()
-    assert after["stock"] == [{"location": "MAIN/A/01", "type": "storage", "on_hand": 3}]
+    assert after["stock"] == [{"location": "MAIN/A/02", "type": "storage", "on_hand": 4}]
 
 
 def test_blind_receipt_move_transfer_and_count(tenant: TenantCtx, client: TestClient, floor: Floor) -> None:

@@ -103,6 +103,7 @@ def test_receive_a_purchase_order_then_put_away(tenant: TenantCtx, phone: Phone,
 
     step = phone.get("/m/MAIN/putaway", sku=EAN)
     assert "MAIN/DOCK · 5 waiting" in step.text
+    assert "Take them to MAIN/A/01 and scan the bin" in step.text
     message = phone.done("/m/MAIN/putaway", {"sku": "SKU-001", "from_location": "MAIN/DOCK", "quantity": "5",
                                              "to_location": "MAIN/A/02"})
     assert message == "Put away 5 × SKU-001 from MAIN/DOCK to MAIN/A/02"

@@ -13,6 +13,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel
 
 from stockyard.core.uow import perform, read
+from stockyard.purchasing import putaway
 from stockyard.web.deps import ApiActor, EngineDep
 from stockyard.web.mobile import scan, workflows
 
@@ -72,14 +73,16 @@ def identify(warehouse: str, code: str, engine: EngineDep, actor: ApiActor) -> d
 
 @router.get(W + "/putaway", summary="Where to put an item away")
 def putaway_suggestion(warehouse: str, sku: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    """For a scanned item: its units waiting at the receiving locations of this warehouse, and the bins it already
-    lies in (the first is where to put it, keeping a SKU together)."""
+    """For a scanned item: its units waiting at the receiving locations of this warehouse, and the bins to put them
+    in, best first, each with why (purchasing.putaway: bins already holding the SKU, then the category's putaway
+    rule, then free capacity)."""
     wh = _warehouse(engine, actor, warehouse)
     item = read(engine, actor, scan.item, sku)
-    stock = read(engine, actor, scan.spots, wh.id, item.id)
-    return {"sku": item.code,
-            "waiting": [{"location": s.location, "on_hand": s.on_hand} for s in stock if s.type == "receiving"],
-            "suggested": [s.location for s in stock if s.type in ("storage", "picking")]}
+    waiting = read(engine, actor, scan.spots, wh.id, item.id, ("receiving",))
+    units = sum(s.on_hand for s in waiting) or 1
+    return {"sku": item.code, "waiting": [{"location": s.location, "on_hand": s.on_hand} for s in waiting],
+            "suggested": [{"location": x.path, "free": x.free, "reasons": list(x.reasons)}
+                          for x in read(engine, actor, putaway.suggest_putaway, wh.id, item.id, units)]}
 
 
 @router.post(W + "/receipts", status_code=status.HTTP_201_CREATED, summary="Receive a scanned item")
@@ -93,7 +96,8 @@ def receive(warehouse: str, cmd: workflows.Receive, engine: EngineDep, actor: Ap
 
 @router.post(W + "/putaways", status_code=status.HTTP_201_CREATED, summary="Put a scanned item away")
 def put_away(warehouse: str, cmd: workflows.Move, engine: EngineDep, actor: ApiActor) -> Outcome:
-    """Moves units from the receiving location to the scanned bin (a ledger move with reason `putaway`)."""
+    """Moves units from the receiving location to the scanned bin (a ledger move with reason `putaway`); a bin the
+    units would overfill is refused (422)."""
     wh = _warehouse(engine, actor, warehouse)
     return _outcome(perform(engine, actor, workflows.put_away, wh.id, cmd))
 

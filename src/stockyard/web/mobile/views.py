@@ -24,6 +24,7 @@ from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.inventory.domain import WRITE_OFF_REASONS
+from stockyard.purchasing import putaway
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.mobile import scan, workflows
 from stockyard.web.pages import check_csrf, flash, form_errors, page, page_route, run, see_other
@@ -224,7 +225,7 @@ async def receive_post(warehouse: str, request: Request, engine: EngineDep, acto
 # ---- putaway: an item waiting at the receiving location goes to a bin -----------------------------------------------
 
 @router.get("/{warehouse}/putaway", response_class=HTMLResponse)
-def putaway(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, sku: str = "") -> Response:
+def putaway_page(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, sku: str = "") -> Response:
     wh = _wh(engine, actor, warehouse)
     first = Step("Put away", "Scan an item at the receiving location", [_scan("sku", "Item", sku)])
     if not sku:
@@ -247,16 +248,19 @@ def putaway(warehouse: str, request: Request, engine: EngineDep, actor: PageActo
 def _putaway_bin(engine: Engine, actor: Actor, wh: scan.WarehouseView, sku: str, sku_id: int, spot: scan.Spot,
                  form: dict[str, Any] | None = None) -> Step:
     form = form or {}
-    bins = [s for s in read(engine, actor, scan.spots, wh.id, sku_id) if s.type in ("storage", "picking")]
-    suggested = bins[0].location if bins else ""
+    quantity = str(form.get("quantity") or spot.on_hand)
+    units = int(quantity) if quantity.isdigit() and int(quantity) > 0 else max(spot.on_hand, 1)
+    suggestions = read(engine, actor, putaway.suggest_putaway, wh.id, sku_id, units)
+    suggested = suggestions[0].path if suggestions else ""
     facts = [("Item", sku), ("From", f"{spot.location} · {spot.on_hand} waiting")]
-    prompt = f"Take them to {suggested} and scan the bin" if suggested else "Scan the bin you put them in"
+    prompt = f"Take them to {suggested} and scan the bin" if suggested else "No bin has room: scan the bin you chose"
     if suggested:
         facts.append(("Suggested bin", suggested))
-    return Step("Put away", prompt, [_qty(str(form.get("quantity") or spot.on_hand)),
+    return Step("Put away", prompt, [_qty(quantity),
                                      _scan("to_location", "Bin", str(form.get("to_location", "")), hint=suggested)],
                 method="post", submit="Put away", hidden={"sku": sku, "from_location": spot.location}, facts=facts,
-                table=(["Bins with " + sku, "On hand"], [[b.location, b.on_hand] for b in bins]) if bins else None)
+                table=(["Suggested bins", "Why"], [[x.path, "; ".join(x.reasons)] for x in suggestions])
+                if suggestions else None)
 
 
 def _move_cmd(form: dict[str, Any]) -> workflows.Move:

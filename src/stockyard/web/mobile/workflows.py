@@ -17,6 +17,7 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.inventory import counts, movements, transfers
 from stockyard.inventory.domain import WholeNumber
 from stockyard.inventory.refs import resolve_warehouse
+from stockyard.purchasing import putaway
 from stockyard.purchasing import services as purchasing
 from stockyard.web.mobile import scan
 
@@ -121,23 +122,25 @@ def receive(uow: UnitOfWork, warehouse_id: int, cmd: Receive) -> Done:
                 cmd.quantity, location.path, receipt.state)
 
 
-def _move(uow: UnitOfWork, warehouse_id: int, cmd: Move, reason: Literal["putaway", "move"]) -> Done:
+def put_away(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
+    """Through purchasing.putaway, which also refuses a bin the units would overfill."""
+    sku = scan.sku_of(uow, cmd.sku)
+    source = scan.location_in(uow, warehouse_id, cmd.from_location, "from_location")
+    target = scan.location_in(uow, warehouse_id, cmd.to_location, "to_location")
+    putaway.put_away(uow, putaway.PutAway(sku=sku.id, quantity=cmd.quantity, from_location=source.id,
+                                          to_location=target.id, lot=cmd.lot))
+    return Done(f"Put away {cmd.quantity} × {sku.code} from {source.path} to {target.path}", sku.code, cmd.quantity,
+                target.path)
+
+
+def move(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
     sku = scan.sku_of(uow, cmd.sku)
     source = scan.location_in(uow, warehouse_id, cmd.from_location, "from_location")
     target = scan.location_in(uow, warehouse_id, cmd.to_location, "to_location")
     movements.move_stock(uow, movements.MoveStock(sku=sku.id, from_location=source.id, to_location=target.id,
-                                                  quantity=cmd.quantity, lot=cmd.lot, reason=reason))
-    verb = "Put away" if reason == "putaway" else "Moved"
-    return Done(f"{verb} {cmd.quantity} × {sku.code} from {source.path} to {target.path}", sku.code, cmd.quantity,
+                                                  quantity=cmd.quantity, lot=cmd.lot, reason="move"))
+    return Done(f"Moved {cmd.quantity} × {sku.code} from {source.path} to {target.path}", sku.code, cmd.quantity,
                 target.path)
-
-
-def put_away(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
-    return _move(uow, warehouse_id, cmd, "putaway")
-
-
-def move(uow: UnitOfWork, warehouse_id: int, cmd: Move) -> Done:
-    return _move(uow, warehouse_id, cmd, "move")
 
 
 def write_off(uow: UnitOfWork, warehouse_id: int, cmd: WriteOff) -> Done:
