@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stockyard.core.mail import stored_mail
+from stockyard.core.settings import Settings
+from stockyard.integration.dispatch import drain
 from tests.conftest import TenantCtx
 from tests.sales.shop_setup import Shop, build_shop
 
@@ -35,5 +37,8 @@ def test_an_order_placed_through_the_api_is_confirmed_by_mail_once(shop: Shop, c
     assert placed.status_code == 201 and placed.json()["status"] == "allocated"
     replayed = client.post(f"{API}/carts/{token}/orders", json=body, headers=headers)
     assert replayed.json()["number"] == placed.json()["number"] and replayed.json()["replayed"]
-    mails = [m for m in stored_mail(Path("var-test") / "mail", shop.ctx.tenant_id) if m.to == email]
+    mailbox = Path("var-test") / "mail"
+    assert not [m for m in stored_mail(mailbox, shop.ctx.tenant_id) if m.to == email]  # not sent by the web process
+    drain(shop.ctx.engine, settings=Settings(var_dir=Path("var-test")))  # the consumer of order.placed.v1
+    mails = [m for m in stored_mail(mailbox, shop.ctx.tenant_id) if m.to == email]
     assert len(mails) == 1 and placed.json()["number"] in mails[0].subject
