@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
-from stockyard.core.errors import Conflict, NotAuthenticated, NotFound
+from stockyard.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import ORDERS_PLACE
@@ -133,6 +135,29 @@ def active_customer(uow: UnitOfWork, customer_id: int) -> SignedInCustomer | Non
         _customers.c.tenant_id == uow.tenant_id, _customers.c.id == customer_id,
         _customers.c.active.is_(True), _customers.c.password_hash.is_not(None))).first()
     return None if row is None else SignedInCustomer(row.id, row.name, row.email)
+
+
+
+def customer_for_email(uow: UnitOfWork, email: str, name: str = "", phone: str = "") -> tuple[int, bool]:
+    """The customer with this e-mail (checked and lower-cased); a new guest customer (no password) when there is
+    none, e.g. the buyer of an order that came from an external sales channel. Returns (customer id, created).
+    Two transactions creating the same customer at once cannot make two: the loser finds the winner's row."""
+    uow.require(ORDERS_PLACE)
+    try:
+        email = check_email(email)
+    except ValueError as error:
+        raise ValidationFailed(f"'{email}' {error}", field="email") from None
+    found = uow.conn.execute(select(_customers.c.id).where(_customers.c.tenant_id == uow.tenant_id,
+                                                           _customers.c.email == email)).scalar()
+    if found is not None:
+        return int(found), False
+    dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
+    created = uow.conn.execute(dialect_insert(_customers).values(
+        tenant_id=uow.tenant_id, email=email, name=name[:200], phone=phone[:40], password_hash=None, active=True,
+        created_at=utcnow()).on_conflict_do_nothing(index_elements=[_customers.c.tenant_id, _customers.c.email]))
+    customer_id = uow.conn.execute(select(_customers.c.id).where(_customers.c.tenant_id == uow.tenant_id,
+                                                                 _customers.c.email == email)).scalar_one()
+    return int(customer_id), created.rowcount == 1
 
 
 # ---- the address book -------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Writing a new order: the header, its priced lines and its first timeline entries, in few statements (Core, on
-the checkout hot path). Shared by every way an order comes in (storefront checkout, staff phone orders) so that the
-columns an order needs are filled in one place. The callers check permissions, price, quote and pay."""
+the checkout hot path). Shared by every way an order comes in (storefront checkout, staff phone orders, external
+channels) so that the columns an order needs are filled in one place. The callers check permissions, price, quote
+and pay."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,13 +32,16 @@ class OrderHeader:
     totals: Totals
     prices_include_tax: bool
     shipping: ShippingOption
-    payment_method_id: int
+    # None: the money was taken elsewhere (an external sales channel's own checkout).
+    payment_method_id: int | None
     shipping_address: dict[str, Any]
     billing_address: dict[str, Any]
     idempotency_key: str | None
     source: str
     placed_at: datetime
     note: str = ""
+    # The order's id on the external site it came from (channel orders).
+    external_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def insert_order(uow: UnitOfWork, header: OrderHeader, lines: Sequence[NewLine])
         "shipping_method_id": header.shipping.method_id, "shipping_quote": header.shipping.model_dump(mode="json"),
         "payment_method_id": header.payment_method_id, "shipping_address": header.shipping_address,
         "billing_address": header.billing_address, "idempotency_key": header.idempotency_key,
-        "source": header.source, "note": header.note, "placed_at": header.placed_at,
+        "source": header.source, "note": header.note, "external_ref": header.external_ref,
+        "placed_at": header.placed_at,
         "updated_at": header.placed_at, "created_at": header.placed_at,
     }).scalar_one()
     rows = [{"tenant_id": uow.tenant_id, "order_id": order_id, "sku_id": line.sku_id, "sku_code": line.sku_code,

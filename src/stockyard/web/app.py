@@ -33,6 +33,7 @@ from stockyard.identity.audit_views import router as audit_admin
 from stockyard.identity.login_limits import InProcessLoginLimiter
 from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
+from stockyard.integration.channels.api import router as channel_connections_api
 from stockyard.integration.webhooks.api import router as webhooks_api
 from stockyard.integration.webhooks.views import router as webhooks_admin
 from stockyard.inventory.api import router as inventory_api
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(returns_api)
     api.include_router(purchasing_api)
     api.include_router(orders_api)
+    api.include_router(channel_connections_api)
     api.include_router(webhooks_api)
     api.include_router(journal_api)
     api.include_router(mobile_api)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.catalog.listings import refresh_stale_channels
+from stockyard.integration.channels.polling import poll_channel_orders_everywhere
 from stockyard.integration.channels.status_back import push_due_status
 from stockyard.integration.channels.stock_push import push_due_stock
 from stockyard.integration.dispatch import dispatch_job
@@ -44,6 +45,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
     (deliver_due_webhooks, "outbound webhooks: %d delivered"),
     (dispatch_job, "integration: %d events handled by their consumers"),
+    (poll_channel_orders_everywhere, "channels: %d orders received by polling"),
     (push_due_stock, "channels: stock and prices of %d SKUs pushed"),
     (push_due_status, "channels: %d order status updates sent"),
 ]
