@@ -25,6 +25,7 @@ from stockyard.core.uow import perform, read
 from stockyard.inventory import counts, movements, queries, reservations, transfers
 from stockyard.inventory import warehouses as warehouse_setup
 from stockyard.inventory.domain import WRITE_OFF_REASONS, Reason, Status
+from stockyard.purchasing.queries import inbound_for_skus
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, page, page_route, run, see_other
 
@@ -149,6 +150,7 @@ def stock(request: Request, engine: EngineDep, actor: PageActor, q: str = "", wa
     warehouse_id = int(warehouse) if warehouse.isdigit() else None
     result = read(engine, actor, queries.search_stock, q, warehouse_id, page_no, 50, bool(short))
     return page(request, actor, "erp/stock.html", section="stock", result=result,
+                inbound=read(engine, actor, inbound_for_skus, [s.sku_id for s in result.items]),
                 warehouses=read(engine, actor, queries.list_warehouses),
                 query={"q": q, "warehouse": warehouse_id, "short": bool(short)})
 
@@ -159,7 +161,8 @@ def sku_stock(sku_code: str, request: Request, engine: EngineDep, actor: PageAct
     found = read(engine, actor, queries.sku_overview, sku_code, page_no)
     if found is None:
         raise NotFound(f"unknown SKU '{sku_code}'", field="sku")
-    return page(request, actor, "erp/sku.html", section="stock", **found)
+    inbound = read(engine, actor, inbound_for_skus, [found["sku"].id]).get(found["sku"].id, {})
+    return page(request, actor, "erp/sku.html", section="stock", inbound=inbound, **found)
 
 
 class LedgerQuery(BaseModel):

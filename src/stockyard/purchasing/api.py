@@ -1,5 +1,7 @@
-"""JSON API for purchasing at /api/v1/purchasing: suppliers (list, create) and purchase orders (list, detail,
-create, send, cancel, reschedule, receive, close). Bodies are the services' own commands."""
+"""JSON API for purchasing at /api/v1/purchasing: suppliers (list, create, detail, update, the SKUs they sell),
+purchase orders (list, detail, create, send, cancel, reschedule, receive, close), advance shipping notices (create,
+receive, cancel), blind receipts, putaway suggestions and putaway, replenishment suggestions and the draft orders
+made from them. Bodies are the services' own commands."""
 
 from typing import Any
 
@@ -8,7 +10,7 @@ from fastapi import APIRouter
 from stockyard.core.actor import Actor
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import PURCHASING_VIEW
-from stockyard.purchasing import queries, services
+from stockyard.purchasing import putaway, queries, receiving, replenishment, services, suppliers
 from stockyard.web.deps import ApiActor, EngineDep
 
 router = APIRouter(prefix="/purchasing", tags=["purchasing"])
@@ -104,3 +106,103 @@ def close(purchase_order_id: int, body: services.Reason, engine: EngineDep, acto
     _viewer(actor)
     perform(engine, actor, services.close_purchase_order, purchase_order_id, body)
     return _detail(engine, actor, purchase_order_id)
+
+
+# ---- supplier terms, ASNs, blind receipts, putaway, replenishment (issue 5) --------------------------------------
+
+@router.get("/suppliers/{supplier_id}")
+def get_supplier(supplier_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    s = read(engine, actor, queries.supplier_detail, supplier_id)
+    return {"id": s.id, "code": s.code, "name": s.name, "currency": s.currency, "lead_time_days": s.lead_time_days,
+            "over_receipt_tolerance_pct": str(s.over_receipt_tolerance_pct), "active": s.active,
+            "skus": [{"sku_id": x.sku_id, "sku": x.sku_code, "supplier_code": x.supplier_code,
+                      "unit_cost": str(x.unit_cost), "pack_size": x.pack_size, "min_order_qty": x.min_order_qty,
+                      "preferred": x.preferred} for x in s.skus]}
+
+
+@router.put("/suppliers/{supplier_id}")
+def update_supplier(supplier_id: int, body: suppliers.UpdateSupplier, engine: EngineDep,
+                    actor: ApiActor) -> dict[str, Any]:
+    _viewer(actor)
+    perform(engine, actor, suppliers.update_supplier, supplier_id, body)
+    return get_supplier(supplier_id, engine, actor)
+
+
+@router.put("/suppliers/{supplier_id}/skus")
+def set_supplier_sku(supplier_id: int, body: suppliers.SetSupplierSku, engine: EngineDep,
+                     actor: ApiActor) -> dict[str, Any]:
+    """Adds a SKU to what the supplier sells, or changes its terms."""
+    _viewer(actor)
+    perform(engine, actor, suppliers.set_supplier_sku, supplier_id, body)
+    return get_supplier(supplier_id, engine, actor)
+
+
+@router.post("/purchase-orders/{purchase_order_id}/asns", status_code=201)
+def create_asn(purchase_order_id: int, body: receiving.CreateAsn, engine: EngineDep,
+               actor: ApiActor) -> dict[str, Any]:
+    """An advance shipping notice; no lines: everything still open on the order."""
+    _viewer(actor)
+    asn_id = perform(engine, actor, receiving.create_asn, purchase_order_id, body)
+    return {"id": asn_id, **_detail(engine, actor, purchase_order_id)}
+
+
+@router.post("/asns/{asn_id}/receive")
+def receive_asn(asn_id: int, body: receiving.ReceiveAsn, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """Receive what a notice announced (no lines: all of it that is not received yet)."""
+    receipt = perform(engine, actor, receiving.receive_asn, asn_id, body)
+    return _receipt(receipt)
+
+
+@router.post("/asns/{asn_id}/cancel")
+def cancel_asn(asn_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    perform(engine, actor, receiving.cancel_asn, asn_id)
+    return {"id": asn_id, "state": "cancelled"}
+
+
+@router.post("/receipts/blind", status_code=201)
+def receive_blind(body: receiving.BlindReceipt, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """Goods without a purchase order; the supplier is optional."""
+    return _receipt(perform(engine, actor, receiving.receive_blind, body))
+
+
+def _receipt(receipt: services.Receipt) -> dict[str, Any]:
+    return {"receipt_id": receipt.receipt_id, "number": receipt.number, "state": receipt.state,
+            "move_ids": receipt.move_ids, "over_received": receipt.over_received}
+
+
+@router.get("/putaway-suggestions")
+def putaway_suggestions(engine: EngineDep, actor: ApiActor, warehouse_id: int, sku_id: int,
+                        quantity: int = 1) -> dict[str, Any]:
+    found = read(engine, actor, putaway.suggest_putaway, warehouse_id, sku_id, quantity)
+    return {"items": [{"location_id": s.location_id, "path": s.path, "free": s.free, "sku_on_hand": s.sku_on_hand,
+                       "reasons": list(s.reasons)} for s in found]}
+
+
+@router.post("/putaway")
+def put_away(body: putaway.PutAway, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """Move received units to the bin given, or to the best suggestion."""
+    done = perform(engine, actor, putaway.put_away, body)
+    return {"move_id": done.move_id, "to_location_id": done.to_location_id, "to_location": done.to_path}
+
+
+@router.get("/replenishment")
+def replenishment_suggestions(engine: EngineDep, actor: ApiActor, warehouse_id: int | None = None, days: int = 30,
+                              cover_days: int = 30) -> dict[str, Any]:
+    rows = read(engine, actor, replenishment.replenishment_suggestions, warehouse_id, days, cover_days)
+    return {"items": [{"sku_id": r.sku_id, "sku": r.sku_code, "warehouse_id": r.warehouse_id,
+                       "warehouse": r.warehouse_code, "available": r.available, "inbound": r.inbound,
+                       "minimum": r.minimum, "safety_stock": r.safety_stock, "shipped": r.shipped,
+                       "velocity_per_day": str(round(float(r.velocity), 3)), "reorder_point": r.reorder_point,
+                       "target": r.target, "need": r.need, "quantity": r.quantity, "supplier": r.supplier_code or None,
+                       "lead_time_days": r.lead_time_days, "pack_size": r.pack_size,
+                       "min_order_qty": r.min_order_qty,
+                       "unit_cost": None if r.unit_cost is None else str(r.unit_cost)} for r in rows]}
+
+
+@router.post("/replenishment/orders", status_code=201)
+def create_replenishment_orders(body: replenishment.CreateReplenishmentOrders, engine: EngineDep,
+                                actor: ApiActor) -> dict[str, Any]:
+    """Draft purchase orders for the items, one per supplier and warehouse."""
+    _viewer(actor)
+    created = perform(engine, actor, replenishment.create_replenishment_orders, body)
+    return {"items": [_detail(engine, actor, c.id) for c in created]}

@@ -39,6 +39,7 @@ from stockyard.integration.webhooks.views import router as webhooks_admin
 from stockyard.inventory.api import router as inventory_api
 from stockyard.inventory.views import router as inventory_pages
 from stockyard.purchasing.api import router as purchasing_api
+from stockyard.purchasing.views import router as purchasing_pages
 from stockyard.returns.api import router as returns_api
 from stockyard.returns.shop_views import router as returns_shop_pages
 from stockyard.returns.views import router as returns_admin
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(shop_account_pages)
     app.include_router(returns_shop_pages)
     app.include_router(inventory_pages)
+    app.include_router(purchasing_pages)
     app.include_router(journal_pages)
     app.include_router(admin_home)
     app.include_router(account_pages)
