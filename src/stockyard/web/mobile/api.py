@@ -9,10 +9,11 @@ hand, 403 for a missing permission.
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
 from stockyard.core.uow import perform, read
+from stockyard.fulfilment import packing
 from stockyard.purchasing import putaway
 from stockyard.web.deps import ApiActor, EngineDep
 from stockyard.web.mobile import scan, workflows
@@ -146,3 +147,76 @@ def count_item(warehouse: str, count_id: int, cmd: workflows.CountItem, engine: 
     The variance is posted when a manager approves the count."""
     wh = _warehouse(engine, actor, warehouse)
     return _outcome(perform(engine, actor, workflows.count_item, wh.id, count_id, cmd))
+
+
+@router.get(W + "/pick-lists", summary="Open pick lists")
+def pick_lists(warehouse: str, engine: EngineDep, actor: ApiActor) -> list[dict[str, Any]]:
+    """The warehouse's open pick lists, oldest first: `PL-<id>`, the order and how many lines are left."""
+    wh = _warehouse(engine, actor, warehouse)
+    return [{"id": p.id, "code": f"PL-{p.id}", "order": p.order_number, "lines_left": p.lines_left}
+            for p in read(engine, actor, scan.pick_lists, wh.id)]
+
+
+@router.get(W + "/pick-lists/{pick_list_id}", summary="A pick list, in walking order")
+def pick_list(warehouse: str, pick_list_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """Its lines in walking order with what is left to pick; `next_line_id` is the one to go to."""
+    wh = _warehouse(engine, actor, warehouse)
+    view = read(engine, actor, workflows.list_here, wh.id, pick_list_id)
+    return {"id": view.id, "code": f"PL-{view.id}", "state": view.state, "order": view.order_number,
+            "next_line_id": view.next_line.id if view.next_line else None,
+            "lines": [{"line_id": line.id, "location": line.location, "sku": line.sku, "name": line.name,
+                       "quantity": line.quantity, "picked": line.picked, "remaining": line.remaining,
+                       "state": line.state} for line in view.lines]}
+
+
+@router.post(W + "/pick-lists/{pick_list_id}/picks", summary="Confirm a pick")
+def pick(warehouse: str, pick_list_id: int, cmd: workflows.Pick, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """The scanned location must be the line's (another warehouse's is 422), the scanned item the line's SKU (a wrong
+    item is 422, an unknown barcode 404), the quantity at most what the line still needs (422). `state` is `picked`
+    when the list is complete."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.pick, wh.id, pick_list_id, cmd))
+
+
+@router.post(W + "/pick-lists/{pick_list_id}/short-picks", summary="Report a short pick")
+def short_pick(warehouse: str, pick_list_id: int, cmd: workflows.ShortPick, engine: EngineDep,
+               actor: ApiActor) -> Outcome:
+    """The bin holds fewer units than the line needs: the missing units are quarantined in the bin and the order is
+    re-allocated from elsewhere or backordered (fulfilment.picking)."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.short_pick, wh.id, pick_list_id, cmd))
+
+
+@router.get(W + "/packing", summary="An order at the pack station")
+def packing_state(warehouse: str, order: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """By order number: per item the units picked here and in parcels, and the parcels with their state."""
+    wh = _warehouse(engine, actor, warehouse)
+    view = read(engine, actor, scan.order_to_pack, wh.id, order)
+    return {"order": view.number, "status": view.status, "left_to_pack": view.left_to_pack,
+            "lines": [{"sku": line.sku, "picked": line.picked, "packed": line.packed} for line in view.lines],
+            "parcels": [{"parcel": no, "state": state, "units": units} for no, state, units in view.parcels]}
+
+
+@router.post(W + "/packing/items", summary="Pack a scanned item")
+def pack(warehouse: str, cmd: workflows.Pack, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Only picked units can be packed, each once: an item not in the order is 422, one whose picked units are all
+    packed already is 409."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.pack, wh.id, cmd))
+
+
+@router.post(W + "/packing/parcels", summary="Close a parcel")
+def close_parcel(warehouse: str, cmd: workflows.CloseParcel, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Records weight and dimensions; `state` is `packed` when the whole order is in closed parcels."""
+    wh = _warehouse(engine, actor, warehouse)
+    return _outcome(perform(engine, actor, workflows.close_parcel, wh.id, cmd))
+
+
+@router.post(W + "/shipments", summary="Ship a packed order")
+def ship(warehouse: str, cmd: workflows.Ship, request: Request, engine: EngineDep, actor: ApiActor) -> Outcome:
+    """Books the carrier for the closed parcels, the stock leaves the bins and the order is shipped; the customer
+    gets the tracking e-mail. An order not packed yet is 409 and nothing changes."""
+    wh = _warehouse(engine, actor, warehouse)
+    done = perform(engine, actor, workflows.ship, wh.id, cmd)
+    packing.send_shipment_notice(request.app.state.settings, engine, actor, done.id)  # type: ignore[arg-type]
+    return _outcome(done)

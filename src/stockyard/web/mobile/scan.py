@@ -15,13 +15,15 @@ from sqlalchemy import func, or_, select
 from stockyard.catalog.models import Barcode, Sku
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import UnitOfWork, requires
-from stockyard.identity.domain import INVENTORY_VIEW, PURCHASING_VIEW
+from stockyard.fulfilment.execution_models import Parcel, ParcelItem, PickLine, PickList
+from stockyard.identity.domain import FULFILMENT_PACK, FULFILMENT_PICK, INVENTORY_VIEW, PURCHASING_VIEW
 from stockyard.inventory.domain import Status, Usage
 from stockyard.inventory.models import Location, StockCount, StockLevel, Transfer, TransferLine, Warehouse
 from stockyard.inventory.refs import LocationRef, SkuRef, resolve_location, resolve_sku_text
 from stockyard.purchasing import queries as purchasing_queries
 from stockyard.purchasing.domain import OPEN_STATES
 from stockyard.purchasing.models import PurchaseOrder
+from stockyard.sales.models import Order
 
 _wh = Warehouse.__table__
 _loc = Location.__table__
@@ -31,6 +33,11 @@ _po = PurchaseOrder.__table__
 _tr = Transfer.__table__
 _trl = TransferLine.__table__
 _counts = StockCount.__table__
+_pk = PickList.__table__
+_pl = PickLine.__table__
+_pc = Parcel.__table__
+_pi = ParcelItem.__table__
+_orders = Order.__table__
 
 TRANSFER_CODE = re.compile(r"^(?:TR-?)?(\d+)$", re.I)
 COUNT_CODE = re.compile(r"^CNT-?(\d+)$", re.I)
@@ -261,3 +268,118 @@ def open_counts(uow: UnitOfWork, warehouse_id: int) -> list[tuple[int, str]]:
     return [(r.id, r.note) for r in uow.conn.execute(select(_counts.c.id, _counts.c.note).where(
         _counts.c.tenant_id == uow.tenant_id, _counts.c.warehouse_id == warehouse_id, _counts.c.state == "open")
         .order_by(_counts.c.id))]
+
+
+# ---- picking and packing -------------------------------------------------------------------------------------------
+
+PICK_CODE = re.compile(r"^(?:PL-?)?(\d+)$", re.I)
+
+
+@dataclass(frozen=True)
+class OpenPickList:
+    id: int
+    order_number: str
+    lines_left: int
+
+
+@requires(FULFILMENT_PICK)
+def pick_lists(uow: UnitOfWork, warehouse_id: int) -> list[OpenPickList]:
+    """The open pick lists of the warehouse, oldest first, with their order and how many lines are left."""
+    t = uow.tenant_id
+    left = (select(_pl.c.pick_list_id, func.count().label("left")).where(_pl.c.tenant_id == t, _pl.c.state == "open")
+            .group_by(_pl.c.pick_list_id).subquery())
+    rows = uow.conn.execute(
+        select(_pk.c.id, _orders.c.number, func.coalesce(left.c.left, 0).label("left"))
+        .outerjoin(_orders, _orders.c.id == _pk.c.order_id).outerjoin(left, left.c.pick_list_id == _pk.c.id)
+        .where(_pk.c.tenant_id == t, _pk.c.warehouse_id == warehouse_id, _pk.c.state == "open").order_by(_pk.c.id))
+    return [OpenPickList(r.id, r.number or "", int(r.left)) for r in rows]
+
+
+@requires(FULFILMENT_PICK)
+def pick_list_in(uow: UnitOfWork, warehouse_id: int, text: str) -> int:
+    """An open pick list of this warehouse by its number (PL-12, 12) or its order's number."""
+    code = text.strip()
+    if not code:
+        raise ValidationFailed("scan the pick list or the order number", field="pick")
+    t = uow.tenant_id
+    stmt = select(_pk.c.id, _pk.c.warehouse_id, _pk.c.state).where(_pk.c.tenant_id == t)
+    match = PICK_CODE.match(code)
+    if match:
+        stmt = stmt.where(_pk.c.id == int(match[1]))
+    else:
+        order_ids = select(_orders.c.id).where(_orders.c.tenant_id == t, _orders.c.number == code.upper())
+        stmt = stmt.where(_pk.c.order_id.in_(order_ids.scalar_subquery()))
+    rows = uow.conn.execute(stmt.order_by(_pk.c.id.desc())).all()
+    here = [r for r in rows if r.warehouse_id == warehouse_id]
+    if not rows:
+        raise NotFound(f"unknown pick list or order '{code}'", field="pick")
+    if not here:
+        raise ValidationFailed(f"'{code}' is picked in another warehouse", field="pick")
+    open_here = [r for r in here if r.state == "open"]
+    if not open_here:
+        raise Conflict(f"'{code}' is picked already (pick list PL-{here[0].id} is {here[0].state})", field="pick")
+    return int(open_here[0].id)
+
+
+@dataclass(frozen=True)
+class PackLine:
+    sku: str
+    picked: int
+    packed: int
+
+
+@dataclass(frozen=True)
+class PackView:
+    order_id: int
+    number: str
+    status: str
+    lines: list[PackLine]
+    parcels: list[tuple[int, str, int]]  # (parcel number, state, units)
+
+    @property
+    def left_to_pack(self) -> int:
+        return sum(line.picked - line.packed for line in self.lines)
+
+    @property
+    def open_parcel(self) -> int | None:
+        return next((no for no, state, _ in self.parcels if state == "open"), None)
+
+    @property
+    def next_parcel(self) -> int:
+        return self.open_parcel or max((no for no, _, _ in self.parcels), default=0) + 1
+
+
+@requires(FULFILMENT_PACK)
+def order_to_pack(uow: UnitOfWork, warehouse_id: int, text: str) -> PackView:
+    """An order picked (or being picked) in this warehouse: per SKU what was picked and what is in parcels."""
+    code = text.strip()
+    if not code:
+        raise ValidationFailed("scan the order number", field="order")
+    t = uow.tenant_id
+    order = uow.conn.execute(select(_orders.c.id, _orders.c.number, _orders.c.status).where(
+        _orders.c.tenant_id == t, _orders.c.number == code.upper())).first()
+    if order is None:
+        raise NotFound(f"unknown order '{code}'", field="order")
+    warehouses = set(uow.conn.execute(select(_pk.c.warehouse_id).where(_pk.c.tenant_id == t,
+                                                                       _pk.c.order_id == order.id)).scalars())
+    if warehouse_id not in warehouses:
+        raise ValidationFailed(f"order {order.number} is not picked in this warehouse", field="order")
+    picked = dict(uow.conn.execute(
+        select(_skus.c.code, func.sum(_pl.c.picked)).join(_pk, _pk.c.id == _pl.c.pick_list_id)
+        .join(_skus, _skus.c.id == _pl.c.sku_id)
+        .where(_pl.c.tenant_id == t, _pk.c.order_id == order.id, _pk.c.warehouse_id == warehouse_id,
+               _pl.c.state.in_(("open", "picked", "short")))
+        .group_by(_skus.c.code)).all())
+    packed = dict(uow.conn.execute(
+        select(_skus.c.code, func.sum(_pi.c.quantity)).join(_pc, _pc.c.id == _pi.c.parcel_id)
+        .join(_skus, _skus.c.id == _pi.c.sku_id)
+        .where(_pc.c.tenant_id == t, _pc.c.order_id == order.id, _pc.c.warehouse_id == warehouse_id)
+        .group_by(_skus.c.code)).all())
+    units = (select(_pi.c.parcel_id, func.sum(_pi.c.quantity).label("units")).group_by(_pi.c.parcel_id).subquery())
+    parcels = [(r.parcel_no, r.state, int(r.units or 0)) for r in uow.conn.execute(
+        select(_pc.c.parcel_no, _pc.c.state, units.c.units).outerjoin(units, units.c.parcel_id == _pc.c.id)
+        .where(_pc.c.tenant_id == t, _pc.c.order_id == order.id, _pc.c.warehouse_id == warehouse_id)
+        .order_by(_pc.c.parcel_no))]
+    lines = [PackLine(code, int(picked.get(code) or 0), int(packed.get(code) or 0))
+             for code in sorted(set(picked) | set(packed))]
+    return PackView(order.id, order.number, order.status, lines, parcels)

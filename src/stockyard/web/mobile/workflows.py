@@ -4,7 +4,8 @@ Each takes the chosen warehouse and what was scanned, checks that every scanned 
 belongs to that warehouse (a scanner in the wrong aisle must not move stock elsewhere), and calls the owning
 context's service in the same transaction: inventory.movements, inventory.transfers, inventory.counts,
 purchasing.services. Those services check the permissions and the warehouse limits of the user again. A refused
-action raises a domain error naming the field that was scanned and changes nothing.
+action raises a domain error naming the field that was scanned and changes nothing. Picking, packing and shipping
+go through fulfilment.picking and fulfilment.packing, which check the scans against the pick line and the order.
 """
 
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stockyard.core.errors import ValidationFailed
+from stockyard.core.errors import DomainError, ValidationFailed
 from stockyard.core.uow import UnitOfWork
+from stockyard.fulfilment import packing, picking
 from stockyard.inventory import counts, movements, transfers
 from stockyard.inventory.domain import WholeNumber
 from stockyard.inventory.refs import resolve_warehouse
@@ -200,3 +202,131 @@ def count_item(uow: UnitOfWork, warehouse_id: int, count_id: int, cmd: CountItem
                                                           counted=cmd.counted))
     return Done(f"Counted {cmd.counted} × {sku.code} at {location.path} on CNT-{count_id}", sku.code, cmd.counted,
                 location.path, "open", line_id)
+
+
+# ---- pick, pack, ship (fulfilment.picking and fulfilment.packing) ----------------------------------------------------
+
+# The fulfilment services name the scans by what they hold; the phone and the API name them like the other steps.
+_SCAN_FIELDS = {"location_code": "location", "scanned_barcode": "sku", "order_id": "order", "pick_list_id": "pick"}
+
+
+def _named_as_scanned(error: DomainError) -> DomainError:
+    if error.field in _SCAN_FIELDS:
+        error.field = _SCAN_FIELDS[error.field]
+    return error
+
+
+class Pick(_Command):
+    """The picker scanned the line's location and item and took `quantity` units."""
+
+    line_id: int
+    location: str
+    sku: str
+    quantity: WholeNumber = Field(gt=0, le=100_000)
+
+
+class ShortPick(_Command):
+    """The bin holds fewer units than the line needs: `found` is what the picker can still take there."""
+
+    line_id: int
+    location: str
+    found: WholeNumber = Field(ge=0, le=100_000)
+
+
+class Pack(_Command):
+    """A scanned item of the order goes into parcel `parcel` (opened with its first item)."""
+
+    order: str = Field(description="the order number")
+    sku: str
+    quantity: WholeNumber = Field(default=1, gt=0, le=100_000)
+    parcel: int = Field(default=1, gt=0, le=999)
+
+
+class CloseParcel(_Command):
+    order: str
+    parcel: int = Field(gt=0, le=999)
+    weight_grams: WholeNumber = Field(gt=0, le=1_000_000)
+    length_mm: WholeNumber = Field(gt=0, le=10_000)
+    width_mm: WholeNumber = Field(gt=0, le=10_000)
+    height_mm: WholeNumber = Field(gt=0, le=10_000)
+
+
+class Ship(_Command):
+    order: str
+    method_id: int | None = Field(default=None, description="the carrier service; default: the order's own")
+
+
+def list_here(uow: UnitOfWork, warehouse_id: int, pick_list_id: int) -> picking.PickListView:
+    view = picking.pick_list(uow, pick_list_id)
+    if view.warehouse_id != warehouse_id:
+        raise ValidationFailed(f"pick list PL-{pick_list_id} is for warehouse {view.warehouse}", field="pick")
+    return view
+
+
+def pick(uow: UnitOfWork, warehouse_id: int, pick_list_id: int, cmd: Pick) -> Done:
+    view = list_here(uow, warehouse_id, pick_list_id)
+    try:
+        progress = picking.confirm_pick(uow, picking.ConfirmPick(
+            pick_list_id=pick_list_id, line_id=cmd.line_id, location_code=cmd.location, scanned_barcode=cmd.sku,
+            quantity=cmd.quantity))
+    except DomainError as error:
+        raise _named_as_scanned(error) from None
+    line = next(line for line in view.lines if line.id == cmd.line_id)
+    message = f"Picked {cmd.quantity} × {line.sku} from {line.location}"
+    if progress.list_done:
+        message += f"; PL-{pick_list_id} is complete" + (f": pack order {view.order_number}"
+                                                         if view.order_number else "")
+    return Done(message, line.sku, cmd.quantity, line.location, "picked" if progress.list_done else "open",
+                pick_list_id)
+
+
+def short_pick(uow: UnitOfWork, warehouse_id: int, pick_list_id: int, cmd: ShortPick) -> Done:
+    view = list_here(uow, warehouse_id, pick_list_id)
+    try:
+        result = picking.report_short_pick(uow, picking.ReportShortPick(
+            pick_list_id=pick_list_id, line_id=cmd.line_id, location_code=cmd.location, found=cmd.found))
+    except DomainError as error:
+        raise _named_as_scanned(error) from None
+    line = next(line for line in view.lines if line.id == cmd.line_id)
+    return Done(f"Short pick of {line.sku} at {line.location}: {result.missing} missing; {result.outcome}",
+                line.sku, cmd.found, line.location, id=pick_list_id)
+
+
+def _order_id(uow: UnitOfWork, warehouse_id: int, number: str) -> int:
+    return scan.order_to_pack(uow, warehouse_id, number).order_id
+
+
+def pack(uow: UnitOfWork, warehouse_id: int, cmd: Pack) -> Done:
+    order_id = _order_id(uow, warehouse_id, cmd.order)
+    try:
+        result = packing.pack_item(uow, packing.PackItem(order_id=order_id, parcel_no=cmd.parcel,
+                                                         scanned_barcode=cmd.sku, quantity=cmd.quantity))
+    except DomainError as error:
+        raise _named_as_scanned(error) from None
+    left = f"{result.left_to_pack} left to pack" if result.left_to_pack else "everything picked is packed"
+    return Done(f"Packed {cmd.quantity} × {result.sku} into parcel {result.parcel_no}; {left}", result.sku,
+                cmd.quantity, state="packing" if result.left_to_pack else "all_packed", id=result.parcel_no)
+
+
+def close_parcel(uow: UnitOfWork, warehouse_id: int, cmd: CloseParcel) -> Done:
+    order_id = _order_id(uow, warehouse_id, cmd.order)
+    try:
+        status = packing.close_parcel(uow, packing.CloseParcel(
+            order_id=order_id, parcel_no=cmd.parcel, weight_grams=cmd.weight_grams, length_mm=cmd.length_mm,
+            width_mm=cmd.width_mm, height_mm=cmd.height_mm))
+    except DomainError as error:
+        raise _named_as_scanned(error) from None
+    then = "; the order is packed: ship it" if status == "packed" else ""
+    return Done(f"Parcel {cmd.parcel} of {cmd.order.upper()} closed ({cmd.weight_grams} g){then}", state=status,
+                id=cmd.parcel)
+
+
+def ship(uow: UnitOfWork, warehouse_id: int, cmd: Ship) -> Done:
+    order_id = _order_id(uow, warehouse_id, cmd.order)
+    try:
+        shipment_ids = packing.ship_packed_order(uow, packing.ShipPacked(order_id=order_id, method_id=cmd.method_id))
+    except DomainError as error:
+        raise _named_as_scanned(error) from None
+    count = len(shipment_ids)
+    return Done(f"Shipped order {cmd.order.upper()} ({count} shipment{'s' if count != 1 else ''})", state="shipped",
+                id=order_id)
