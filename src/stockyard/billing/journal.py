@@ -107,11 +107,10 @@ def draft_for(uow: UnitOfWork, event: Event) -> tuple[jd.Draft | None, int | Non
     if order is None:
         return None, order_id
     if event.type == "return.refunded.v1":
-        goods_gross = order.grand_total - order.shipping_total
-        share = order.tax_total / goods_gross if goods_gross > 0 else Decimal(0)
+        share = jd.tax_share(min(order.tax_total, order.grand_total), order.grand_total)
         shipping = order.shipping_total if p.get("include_shipping") else Decimal(0)
-        return jd.return_credit_entry(p.get("currency") or order.currency, _money(p, "amount"), shipping,
-                                      min(share, Decimal(1)), reference=p.get("number", ""),
+        return jd.return_credit_entry(p.get("currency") or order.currency, _money(p, "amount"), shipping, share,
+                                      reference=p.get("number", ""),
                                       memo=f"return {p.get('number', '')} credited on order {number}"), order_id
     if event.type == "shipment.created.v1":
         moves = uow.conn.execute(select(_MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost).where(

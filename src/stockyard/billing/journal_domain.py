@@ -5,7 +5,7 @@ lines of (account, debit, credit), amounts rounded half-even to cents, lines of 
 refuses any entry whose debits and credits differ; the service checks again just before it writes.
 
 Postings (default chart of accounts below):
-- invoice issued:     Dr receivables (total)      Cr revenue (net), shipping income, tax payable
+- invoice issued:     Dr receivables (total)      Cr revenue, shipping income (both net of tax), tax payable
 - payment captured:   Dr clearing                 Cr receivables
 - payment refunded:   Dr receivables              Cr clearing        (the money going back)
 - return credited:    Dr revenue, shipping income, tax payable   Cr receivables   (what the refund was for)
@@ -102,17 +102,44 @@ def _non_negative(**amounts: Decimal) -> None:
             raise UnbalancedEntry(f"{name} must be a non-negative amount, not {amount}")
 
 
+def tax_share(tax: Decimal, gross: Decimal) -> Decimal:
+    """The part of a gross amount that is tax (0..1), from an invoice's or order's tax and gross total."""
+    _non_negative(tax=tax, gross=gross)
+    if tax > gross:
+        raise UnbalancedEntry(f"the tax {tax} exceeds the total {gross}")
+    return tax / gross if gross > 0 else ZERO
+
+
+def split_gross(amount: Decimal, shipping: Decimal, share: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """A gross amount's (revenue, shipping income, tax) parts. `shipping` is the gross shipping charge within it
+    (at most the amount); `share` the tax part of the gross (tax_share). Shipping is taxed like the goods, so the
+    tax comes off both. The parts add up to the amount exactly and none is negative."""
+    _non_negative(amount=amount, shipping=shipping, share=share)
+    if share > 1:
+        raise UnbalancedEntry("the tax share is at most 1")
+    amount = cents(amount)
+    shipping = min(cents(shipping), amount)
+    tax = cents(amount * share)
+    shipping_net = shipping - cents(shipping * share)
+    revenue = amount - tax - shipping_net
+    if revenue < 0:  # a cent of rounding when the goods are worth (almost) nothing
+        tax, revenue = tax + revenue, ZERO
+    return revenue, shipping_net, tax
+
+
 def invoice_entry(currency: str, grand_total: Decimal, shipping: Decimal, tax: Decimal, *, reference: str = "",
                   memo: str = "") -> Draft | None:
-    """Revenue is what is left of the invoice total after shipping and tax, so the entry balances by construction
-    when the parts are rounded the same way as the total."""
+    """Receivables for the invoice total; revenue, shipping income (net of its tax) and the invoice's tax exactly."""
     _non_negative(grand_total=grand_total, shipping=shipping, tax=tax)
     total, shipping, tax = cents(grand_total), cents(shipping), cents(tax)
-    revenue = total - shipping - tax
+    if shipping > total:
+        raise UnbalancedEntry(f"shipping {shipping} exceeds the invoice total {total}")
+    shipping_net = shipping - cents(shipping * tax_share(tax, total))
+    revenue = total - shipping_net - tax  # the invoice's own tax figure, not a recomputed one
     if revenue < 0:
-        raise UnbalancedEntry(f"shipping {shipping} and tax {tax} exceed the invoice total {total}")
+        shipping_net, revenue = shipping_net + revenue, ZERO
     return _entry("invoice", currency, [(RECEIVABLES, total)],
-                  [(REVENUE, revenue), (SHIPPING_INCOME, shipping), (TAX_PAYABLE, tax)], reference, memo)
+                  [(REVENUE, revenue), (SHIPPING_INCOME, shipping_net), (TAX_PAYABLE, tax)], reference, memo)
 
 
 def payment_captured_entry(currency: str, amount: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
@@ -125,22 +152,11 @@ def payment_refunded_entry(currency: str, amount: Decimal, *, reference: str = "
     return _entry("refund", currency, [(RECEIVABLES, amount)], [(BANK_CLEARING, amount)], reference, memo)
 
 
-def split_refund(amount: Decimal, shipping: Decimal, tax_share: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    """A refund's (revenue, shipping income, tax) parts: `shipping` (the refunded shipping charge, at most the
-    amount) first, and of the rest `tax_share` (tax ÷ gross on the order, 0..1) is tax. The parts add up to the
-    amount exactly."""
-    _non_negative(amount=amount, shipping=shipping, tax_share=tax_share)
-    if tax_share > 1:
-        raise UnbalancedEntry("the tax share is at most 1")
-    amount = cents(amount)
-    shipping = min(cents(shipping), amount)
-    tax = cents((amount - shipping) * tax_share)
-    return amount - shipping - tax, shipping, tax
-
-
-def return_credit_entry(currency: str, amount: Decimal, shipping: Decimal, tax_share: Decimal, *,
+def return_credit_entry(currency: str, amount: Decimal, shipping: Decimal, share: Decimal, *,
                         reference: str = "", memo: str = "") -> Draft | None:
-    revenue, shipping_part, tax = split_refund(amount, shipping, tax_share)
+    """What a refund was for: `amount` gross, of which `shipping` (gross) refunded shipping; `share` is the order's
+    tax share of its total."""
+    revenue, shipping_part, tax = split_gross(amount, shipping, share)
     return _entry("return_credit", currency, [(REVENUE, revenue), (SHIPPING_INCOME, shipping_part),
                                               (TAX_PAYABLE, tax)], [(RECEIVABLES, cents(amount))], reference, memo)
 
