@@ -295,6 +295,13 @@ def pick_lists(uow: UnitOfWork, warehouse_id: int) -> list[OpenPickList]:
     return [OpenPickList(r.id, r.number or "", int(r.left)) for r in rows]
 
 
+def pick_number(text: str, field: str = "pick") -> int:
+    match = PICK_CODE.match(text.strip())
+    if match is None:
+        raise ValidationFailed(f"'{text.strip()}' is not a pick list number (PL-12 or 12)", field=field)
+    return int(match[1])
+
+
 @requires(FULFILMENT_PICK)
 def pick_list_in(uow: UnitOfWork, warehouse_id: int, text: str) -> int:
     """An open pick list of this warehouse by its number (PL-12, 12) or its order's number."""

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
+from stockyard.fulfilment import packing
 from stockyard.inventory.domain import WRITE_OFF_REASONS
 from stockyard.purchasing import putaway
 from stockyard.web.deps import EngineDep, PageActor
@@ -98,8 +99,9 @@ def home(request: Request, engine: EngineDep, actor: PageActor) -> Response:
     return page(request, actor, "m/home.html", warehouses=warehouses)
 
 
-MENU = [("receive", "Receive"), ("putaway", "Put away"), ("move", "Move"), ("transfer/send", "Send transfer"),
-        ("transfer/receive", "Receive transfer"), ("write-off", "Write off"), ("count", "Count")]
+MENU = [("receive", "Receive"), ("putaway", "Put away"), ("pick", "Pick"), ("pack", "Pack"), ("ship", "Ship"),
+        ("move", "Move"), ("transfer/send", "Send transfer"), ("transfer/receive", "Receive transfer"),
+        ("write-off", "Write off"), ("count", "Count")]
 
 
 @router.get("/{warehouse}", response_class=HTMLResponse)
@@ -562,3 +564,241 @@ async def count_open(warehouse: str, request: Request, engine: EngineDep, actor:
         return _screen(request, actor, wh, step, errors, status)
     flash(request, done.message)
     return see_other(_url(wh, "count", count=f"CNT-{done.id}", location=done.location))
+
+
+# ---- pick: pick list → location → item → quantity ------------------------------------------------------------------
+
+@router.get("/{warehouse}/pick", response_class=HTMLResponse)
+def pick(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, pick: str = "", location: str = "",
+         sku: str = "") -> Response:
+    wh = _wh(engine, actor, warehouse)
+    lists = read(engine, actor, scan.pick_lists, wh.id)
+    first = Step("Pick", "Scan the pick list or the order number", [_scan("pick", "Pick list or order", pick)],
+                 table=(["Pick list", "Order", "Lines left"], [[f"PL-{p.id}", p.order_number, p.lines_left]
+                                                               for p in lists]) if lists else None)
+    if not pick:
+        return _screen(request, actor, wh, first)
+
+    def open_list() -> Any:
+        return read(engine, actor, workflows.list_here, wh.id, read(engine, actor, scan.pick_list_in, wh.id, pick))
+
+    view, refused = _check(request, actor, wh, first, open_list)
+    if refused:
+        return refused
+    line = view.next_line
+    code = f"PL-{view.id}"
+    facts = [("Pick list", code + (f" · order {view.order_number}" if view.order_number else "")),
+             ("Line", f"{line.position}: {line.remaining} × {line.sku} · {line.name}"), ("From", line.location)]
+    second = Step("Pick", f"Go to {line.location} and scan the location", [_scan("location", "Location", location)],
+                  hidden={"pick": code}, facts=facts,
+                  table=(["Location", "Item", "Left"], [[x.location, x.sku, x.remaining] for x in view.lines
+                                                        if x.remaining]))
+    if not location:
+        return _screen(request, actor, wh, second)
+
+    def right_location() -> str:
+        found = read(engine, actor, lambda uow: scan.location_in(uow, wh.id, location))
+        if found.path != line.location:
+            raise ValidationFailed(f"wrong location {found.path}: pick this line from {line.location}",
+                                   field="location")
+        return found.path
+
+    _, refused = _check(request, actor, wh, second, right_location)
+    if refused:
+        return refused
+    third = Step("Pick", f"Scan the item: {line.sku}", [_scan("sku", "Item", sku)],
+                 hidden={"pick": code, "location": line.location}, facts=facts)
+    if not sku:
+        return _screen(request, actor, wh, third)
+
+    def right_item() -> None:
+        found = read(engine, actor, scan.item, sku)
+        if found.id != line.sku_id:
+            raise ValidationFailed(f"wrong item {found.code}: this line needs {line.sku}", field="sku")
+
+    _, refused = _check(request, actor, wh, third, right_item)
+    if refused:
+        return refused
+    return _screen(request, actor, wh, _pick_step(code, line.id, line.location, line.sku, line.remaining, facts, {}))
+
+
+def _pick_step(code: str, line_id: int, location: str, sku: str, remaining: int, facts: list[tuple[str, str]],
+               form: dict[str, Any]) -> Step:
+    return Step("Pick", f"How many × {sku} did you take?", [_qty(str(form.get("quantity") or remaining))],
+                method="post", submit="Picked",
+                hidden={"pick": code, "line_id": str(line_id), "location": location, "sku": sku}, facts=facts,
+                side=("pick/short", Input("found", "Bin short? Units you could take"), "Report short pick"))
+
+
+def _pick_url(wh: scan.WarehouseView, code: str, done: workflows.Done, engine: Engine, actor: Actor) -> str:
+    if done.state != "picked":
+        return _url(wh, "pick", pick=code)
+    view = read(engine, actor, workflows.list_here, wh.id, done.id)
+    return _url(wh, "pack", order=view.order_number) if view.order_number else _url(wh, "pick")
+
+
+@router.post("/{warehouse}/pick")
+async def pick_post(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    wh = await run(_wh, engine, actor, warehouse)
+    form = await check_csrf(request)
+    code = str(form.get("pick", ""))
+    try:
+        list_id = scan.pick_number(code)
+        cmd = workflows.Pick(line_id=form.get("line_id") or 0, location=form.get("location", ""),
+                             sku=form.get("sku", ""), quantity=form.get("quantity") or 0)
+        done = await run(perform, engine, actor, workflows.pick, wh.id, list_id, cmd)
+    except INPUT_ERRORS as error:
+        step = _pick_step(code, int(str(form.get("line_id") or 0)), str(form.get("location", "")),
+                          str(form.get("sku", "")), 0, [("Pick list", code)], form)
+        errors, status = _refused(error, {"quantity"})
+        return _screen(request, actor, wh, step, errors, status)
+    flash(request, done.message)
+    return see_other(await run(_pick_url, wh, code, done, engine, actor))
+
+
+@router.post("/{warehouse}/pick/short")
+async def pick_short(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    wh = await run(_wh, engine, actor, warehouse)
+    form = await check_csrf(request)
+    code = str(form.get("pick", ""))
+    try:
+        list_id = scan.pick_number(code)
+        cmd = workflows.ShortPick(line_id=form.get("line_id") or 0, location=form.get("location", ""),
+                                  found=form.get("found", ""))
+        done = await run(perform, engine, actor, workflows.short_pick, wh.id, list_id, cmd)
+    except INPUT_ERRORS as error:
+        step = _pick_step(code, int(str(form.get("line_id") or 0)), str(form.get("location", "")),
+                          str(form.get("sku", "")), 0, [("Pick list", code)], form)
+        errors, status = _refused(error, set())
+        return _screen(request, actor, wh, step, errors, status)
+    flash(request, done.message, "warning")
+    left = [p for p in read(engine, actor, scan.pick_lists, wh.id) if p.id == list_id]
+    return see_other(_url(wh, "pick", pick=code if left else ""))
+
+
+# ---- pack: order → scan each item into the parcel → close the parcel → ship ------------------------------------------
+
+def _pack_table(view: scan.PackView) -> tuple[list[str], list[list[Any]]]:
+    return ["Item", "Picked", "Packed"], [[line.sku, line.picked, line.packed] for line in view.lines]
+
+
+def _pack_step(view: scan.PackView, form: dict[str, Any] | None = None) -> Step:
+    form = form or {}
+    facts = [("Order", f"{view.number} · {view.status}"),
+             ("Parcels", ", ".join(f"{no} ({state}, {units} units)" for no, state, units in view.parcels) or "none")]
+    if view.left_to_pack > 0:
+        parcel = str(view.next_parcel)
+        return Step("Pack", f"Scan each item into parcel {parcel} ({view.left_to_pack} left to pack)",
+                    [_scan("sku", "Item", "")], method="post", submit="Pack",
+                    hidden={"order": view.number, "parcel": str(form.get("parcel") or parcel), "quantity": "1"},
+                    facts=facts, table=_pack_table(view))
+    if view.open_parcel is not None:
+        return Step("Pack", f"Everything is packed: weigh and measure parcel {view.open_parcel}, then close it",
+                    [Input("weight_grams", "Weight (g)", str(form.get("weight_grams", "")), "number"),
+                     Input("length_mm", "Length (mm)", str(form.get("length_mm", "")), "number"),
+                     Input("width_mm", "Width (mm)", str(form.get("width_mm", "")), "number"),
+                     Input("height_mm", "Height (mm)", str(form.get("height_mm", "")), "number")],
+                    method="post", submit="Close parcel", hidden={"order": view.number,
+                                                                  "parcel": str(view.open_parcel)},
+                    facts=facts, table=_pack_table(view))
+    return Step("Pack", "Nothing left to pack here: scan the next order", [_scan("order", "Order")], facts=facts,
+                table=_pack_table(view),
+                links=[(f"ship?order={view.number}", "Ship this order")] if view.status == "packed" else [])
+
+
+@router.get("/{warehouse}/pack", response_class=HTMLResponse)
+def pack(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, order: str = "") -> Response:
+    wh = _wh(engine, actor, warehouse)
+    first = Step("Pack", "Scan the order number", [_scan("order", "Order", order)])
+    if not order:
+        return _screen(request, actor, wh, first)
+    view, refused = _check(request, actor, wh, first, lambda: read(engine, actor, scan.order_to_pack, wh.id, order))
+    if refused:
+        return refused
+    return _screen(request, actor, wh, _pack_step(view))
+
+
+async def _pack_action(request: Request, engine: Engine, actor: Actor, wh: scan.WarehouseView,
+                       action: Callable[..., workflows.Done], build: Callable[[dict[str, Any]], Any]) -> Response:
+    form = await check_csrf(request)
+    number = str(form.get("order", ""))
+    try:
+        done = await run(perform, engine, actor, action, wh.id, build(form))
+    except INPUT_ERRORS as error:
+        try:
+            step = _pack_step(await run(read, engine, actor, scan.order_to_pack, wh.id, number), form)
+        except INPUT_ERRORS:
+            step = Step("Pack", "Scan the order number", [_scan("order", "Order", number)])
+        errors, status = _refused(error, {i.name for i in step.inputs})
+        return _screen(request, actor, wh, step, errors, status)
+    flash(request, done.message)
+    if done.state == "packed":
+        return see_other(_url(wh, "ship", order=number))
+    return see_other(_url(wh, "pack", order=number))
+
+
+@router.post("/{warehouse}/pack")
+async def pack_post(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    wh = await run(_wh, engine, actor, warehouse)
+    return await _pack_action(request, engine, actor, wh, workflows.pack, lambda form: workflows.Pack(
+        order=form.get("order", ""), sku=form.get("sku", ""), quantity=form.get("quantity") or 1,
+        parcel=form.get("parcel") or 1))
+
+
+@router.post("/{warehouse}/pack/close")
+async def pack_close(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    wh = await run(_wh, engine, actor, warehouse)
+    return await _pack_action(request, engine, actor, wh, workflows.close_parcel, lambda form: workflows.CloseParcel(
+        order=form.get("order", ""), parcel=form.get("parcel") or 0, weight_grams=form.get("weight_grams") or 0,
+        length_mm=form.get("length_mm") or 0, width_mm=form.get("width_mm") or 0,
+        height_mm=form.get("height_mm") or 0))
+
+
+# ---- ship: a packed order leaves with its carrier ------------------------------------------------------------------
+
+def _ship_step(engine: Engine, actor: Actor, view: scan.PackView) -> Step:
+    rates = read(engine, actor, packing.parcel_rates, view.order_id)
+    options = [("", "The order's own shipping method")] + [
+        (str(r.method_id), f"{r.carrier} {r.name}: {r.cost} {r.currency}") for r in rates]
+    return Step("Ship", f"Hand order {view.number} to the carrier", [Input("method_id", "Carrier service", "",
+                                                                           "select", options)],
+                method="post", submit="Ship", hidden={"order": view.number},
+                facts=[("Order", f"{view.number} · {view.status}"),
+                       ("Parcels", ", ".join(f"{no} ({units} units)" for no, _, units in view.parcels))])
+
+
+@router.get("/{warehouse}/ship", response_class=HTMLResponse)
+def ship(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, order: str = "") -> Response:
+    wh = _wh(engine, actor, warehouse)
+    first = Step("Ship", "Scan the packed order's number", [_scan("order", "Order", order)])
+    if not order:
+        return _screen(request, actor, wh, first)
+
+    def packed() -> scan.PackView:
+        view = read(engine, actor, scan.order_to_pack, wh.id, order)
+        if view.status != "packed":
+            raise Conflict(f"order {view.number} is {view.status}, not packed: pick and pack it before shipping",
+                           field="order")
+        return view
+
+    view, refused = _check(request, actor, wh, first, packed)
+    if refused:
+        return refused
+    return _screen(request, actor, wh, _ship_step(engine, actor, view))
+
+
+@router.post("/{warehouse}/ship")
+async def ship_post(warehouse: str, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    wh = await run(_wh, engine, actor, warehouse)
+    form = await check_csrf(request)
+    number = str(form.get("order", ""))
+    try:
+        cmd = workflows.Ship(order=number, method_id=form.get("method_id") or None)
+        done = await run(perform, engine, actor, workflows.ship, wh.id, cmd)
+    except INPUT_ERRORS as error:
+        step = Step("Ship", "Scan the packed order's number", [_scan("order", "Order", number)])
+        errors, status = _refused(error, {"order"})
+        return _screen(request, actor, wh, step, errors, status)
+    await run(packing.send_shipment_notice, request.app.state.settings, engine, actor, done.id)
+    flash(request, done.message)
+    return see_other(_url(wh, "ship"))
