@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 import pytest
@@ -60,9 +61,12 @@ from stockyard.identity.domain import (
 from stockyard.identity.models import Tenant
 from stockyard.identity.users import list_api_keys, set_user_active
 from stockyard.inventory import counts, reservations, transfers
+from stockyard.inventory.models import Warehouse
 from stockyard.inventory.queries import transfer_detail
 from stockyard.purchasing import queries as purchasing_queries
+from stockyard.purchasing import receiving as purchasing_receiving
 from stockyard.purchasing import services as purchasing
+from stockyard.purchasing import suppliers as purchasing_suppliers
 from stockyard.sales import channels
 from tests.conftest import TenantCtx
 from tests.factories import build_world, receive
@@ -308,6 +312,37 @@ ACTIONS: list[Action] = [
         {"location": "MAIN/A/01", "lines": [{"line_id": "{open_po_line}", "quantity": 1}]}),
     api("close purchase order", f"{PUR}/purchase-orders/{{open_po}}/close", {PURCHASING_VIEW, PURCHASING_EDIT},
         {"note": "rest not coming"}),
+    api("update supplier", f"{PUR}/suppliers/{{supplier}}", {PURCHASING_VIEW, PURCHASING_EDIT},
+        {"name": "Bosch", "currency": "EUR", "lead_time_days": 5, "over_receipt_tolerance_pct": "5"}, method="PUT"),
+    api("set supplier SKU", f"{PUR}/suppliers/{{supplier}}/skus", {PURCHASING_VIEW, PURCHASING_EDIT},
+        {"sku": "SKU-002", "unit_cost": "3.20", "pack_size": 6}, method="PUT"),
+    api("create shipping notice", f"{PUR}/purchase-orders/{{open_po}}/asns", {PURCHASING_VIEW, PURCHASING_EDIT},
+        {"expected_on": "{in_a_month}", "carrier": "DHL"}),
+    api("receive shipping notice", f"{PUR}/asns/{{asn}}/receive", {PURCHASING_RECEIVE, INVENTORY_RECEIVE},
+        {"location": "MAIN/A/01"}),
+    api("cancel shipping notice", f"{PUR}/asns/{{asn}}/cancel", {PURCHASING_EDIT}),
+    api("blind receipt", f"{PUR}/receipts/blind", {PURCHASING_RECEIVE, INVENTORY_RECEIVE},
+        {"warehouse": "MAIN", "location": "MAIN/A/01", "lines": [{"sku": "SKU-001", "quantity": 1}]}),
+    api("put away", f"{PUR}/putaway", {INVENTORY_MOVE},
+        {"sku": "SKU-001", "quantity": 1, "from_location": "MAIN/A/01", "to_location": "MAIN/A/02"}),
+    api("replenishment orders", f"{PUR}/replenishment/orders", {PURCHASING_VIEW, PURCHASING_EDIT},
+        {"items": [{"sku": "SKU-001", "warehouse": "MAIN", "quantity": 4}]}),
+    form("create supplier (form)", "/erp/purchasing/suppliers/new", {PURCHASING_EDIT},
+         {"code": "ACME", "name": "Acme", "currency": "EUR"}),
+    form("edit supplier (form)", "/erp/purchasing/suppliers/{supplier}/edit", {PURCHASING_VIEW, PURCHASING_EDIT},
+         {"name": "Bosch", "currency": "EUR", "lead_time_days": "5", "active": "1"}),
+    form("set supplier SKU (form)", "/erp/purchasing/suppliers/{supplier}/skus", {PURCHASING_EDIT},
+         {"sku": "SKU-002", "unit_cost": "3.20"}),
+    form("create purchase order (form)", "/erp/purchasing/orders/new", {PURCHASING_EDIT},
+         {"supplier": "BOSCH", "warehouse": "MAIN", "lines.0.sku": "SKU-001", "lines.0.quantity": "2",
+          "lines.0.unit_cost": "2"}),
+    form("send purchase order (form)", "/erp/purchasing/orders/{draft_po}/send", {PURCHASING_EDIT}),
+    form("receive shipping notice (form)", "/erp/purchasing/asns/{asn}/receive",
+         {PURCHASING_RECEIVE, INVENTORY_RECEIVE}, {"purchase_order_id": "{open_po}", "location": "MAIN/A/01"}),
+    form("blind receipt (form)", "/erp/purchasing/receipts/blind", {PURCHASING_RECEIVE, INVENTORY_RECEIVE},
+         {"warehouse": "MAIN", "location": "MAIN/A/01", "lines.0.sku": "SKU-001", "lines.0.quantity": "1"}),
+    form("replenishment orders (form)", "/erp/purchasing/replenishment", {PURCHASING_EDIT},
+         {"pick": "{replenish_key}", "qty.{replenish_key}": "4"}),
     # ---- tenants (owners only) ----
     form("create tenant (form)", "/admin/tenants/new", {TENANTS_MANAGE},
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
@@ -358,6 +393,9 @@ class Scene:
     open_po: int
     open_po_line: int
     in_a_month: str
+    supplier: int
+    asn: int
+    replenish_key: str
     child_tenant: int
     uid: str
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
@@ -390,14 +428,23 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
 
 
 def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:
-    """Supplier BOSCH, a draft purchase order and a sent one of 2 × SKU-001 with 1 received."""
-    supplier(ctx)
+    """Supplier BOSCH selling SKU-001, a draft purchase order and a sent one of 2 × SKU-001 with 1 received and a
+    shipping notice for the other."""
+    supplier_id = supplier(ctx)
+    perform(ctx.engine, ctx.actor, purchasing_suppliers.set_supplier_sku, "BOSCH", purchasing_suppliers.SetSupplierSku(
+        sku="SKU-001", unit_cost=Decimal("2.10")))
     draft_po = draft(ctx, {"SKU-001": 3}).id
     open_po = sent(ctx, {"SKU-001": 2}).id
     line_id = read(ctx.engine, ctx.actor, purchasing_queries.purchase_order_detail, open_po).lines[0].id
     perform(ctx.engine, ctx.actor, purchasing.receive_purchase_order_lines, open_po, purchasing.ReceivePurchaseOrder(
         location="MAIN/A/01", lines=[purchasing.ReceivedLine(line_id=line_id, quantity=1)]))
-    return {"draft_po": draft_po, "open_po": open_po, "open_po_line": line_id, "in_a_month": str(in_days(30))}
+    asn = perform(ctx.engine, ctx.actor, purchasing_receiving.create_asn, open_po,
+                  purchasing_receiving.CreateAsn(expected_on=in_days(5)))
+    with ctx.uow() as uow:
+        sku_id = uow.execute(select(Sku.id).where(Sku.code == "SKU-001")).scalar_one()
+        main = uow.execute(select(Warehouse.id).where(Warehouse.code == "MAIN")).scalar_one()
+    return {"draft_po": draft_po, "open_po": open_po, "open_po_line": line_id, "in_a_month": str(in_days(30)),
+            "supplier": supplier_id, "asn": asn, "replenish_key": f"{sku_id}.{main}"}
 
 
 def _ids(ctx: TenantCtx, stmt: Any) -> list[int]:

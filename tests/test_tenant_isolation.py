@@ -185,6 +185,7 @@ PATH_PARAMS: dict[str, Param] = {
     "photo_id": Param(lambda d: d.return_photo, shows_mark=False),
     "address_id": Param(lambda d: d.address),
     "purchase_order_id": Param(lambda d: d.purchase_order),
+    "supplier_id": Param(lambda d: d.supplier),
 }
 ROUTE_PARAMS: dict[tuple[str, str], Param] = {
     ("/admin/roles/builtin/{name}", "name"): shared("sales"),
@@ -239,6 +240,7 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "warehouse_id": lambda d: d.warehouse,
     "order": lambda d: d.order_number,
     "supplier_id": lambda d: d.supplier,
+    "sku_id": lambda d: d.sku,
     "origin": lambda d: d.warehouse,  # the warehouse a shipping rate table is for
 }
 # Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
@@ -252,7 +254,8 @@ PLAIN_QUERY: dict[str, str | None] = {
     name: None for name in (
         "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
         "document_id", "since", "until", "quantity", "currency", "on", "include_revoked", "tab", "country",
-        "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before")
+        "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
+        "days", "cover_days")
 } | {"gateway": "test"}
 
 
