@@ -37,6 +37,11 @@ def _queue_all(uow: UnitOfWork, connection_id: int) -> tuple[str, int]:
     return connection.name, mark_connection_pending(uow, connection_id, None, delay_seconds=0)
 
 
+def queue_resync(uow: UnitOfWork, connection_id: int) -> int:
+    """Queue every mapped SKU of the connection, due now (the push job sends them within seconds); how many."""
+    return _queue_all(uow, connection_id)[1]
+
+
 def _last_error(uow: UnitOfWork, connection_id: int) -> str:
     return uow.execute(select(func.max(ChannelPendingPush.last_error)).where(
         ChannelPendingPush.connection_id == connection_id)).scalar_one() or ""
