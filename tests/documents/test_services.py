@@ -92,7 +92,9 @@ def test_the_stored_file_is_what_a_reprint_serves(tenant: TenantCtx, store: Loca
                      "MAIN/A/01", "SKU-001", "Part 1", "restock north", "Units: 7"):
         assert expected in text, expected
     listed = read(tenant.engine, tenant.actor, services.documents_for, "transfer", transfer_id)
-    assert [d.id for d in listed] == [ref.id]
+    assert [d.id for d in listed.documents] == [ref.id] and listed.subject_ref == f"Transfer {transfer_id}"
+    with pytest.raises(NotFound):
+        read(tenant.engine, tenant.actor, services.documents_for, "transfer", 999_999)
     with tenant.uow() as uow:
         events = uow.conn.execute(OutboxEvent.__table__.select().where(
             OutboxEvent.__table__.c.tenant_id == tenant.tenant_id,
@@ -129,7 +131,9 @@ def test_order_documents(tenant: TenantCtx, store: LocalFileStore) -> None:
     assert "Delivery note" in note and "DN-000001" in note and "Signature" in note and "DHL" in note
     # The packing slip of the order as it is now (everything shipped) is a new document with the next number.
     assert issue(tenant, store, "packing_slip", placed.order_id, again=True).number == "PS-000002"
-    kinds = {d.doc_type for d in read(e, a, services.documents_for, "order", placed.order_id)}
+    found = read(e, a, services.documents_for, "order", placed.order_id)
+    assert found.subject_ref == placed.number
+    kinds = {d.doc_type for d in found.documents}
     assert kinds == {"packing_slip", "pick_list", "invoice", "delivery_note"}
 
 
@@ -175,4 +179,5 @@ def test_permissions(tenant: TenantCtx, store: LocalFileStore) -> None:
         perform(tenant.engine, clerk, services.issue_document, store, "count_sheet", count_id)
     with pytest.raises(PermissionDenied):
         read(tenant.engine, clerk, services.get_document, sheet.id)
-    assert read(tenant.engine, clerk, services.documents_for, "count", count_id) == []
+    with pytest.raises(PermissionDenied):
+        read(tenant.engine, clerk, services.documents_for, "count", count_id)

@@ -15,18 +15,20 @@ Issuing (numbered per tenant and type, stored in the file store, recorded in `do
 - services.issue_document(uow, store, doc_type, subject_id, again=False) -> DocumentRef; doc_type is one of
   kinds.DocType (invoice, credit_note, packing_slip, delivery_note, pick_list — subject: order id; credit_note —
   return id; goods_receipt, purchase_order — purchase order id; transfer — transfer id; count_sheet — count id).
-- services.documents_for(uow, subject_type, subject_id), get_document, document_file(uow, store, id).
+- services.documents_for(uow, subject_type, subject_id) (subject types: order, return, purchase_order, transfer,
+  count), get_document, document_file(uow, store, id); mailing.mail_document(...) e-mails one with its PDF.
 - Pages: POST /erp/documents/issue (form: doc_type, subject_id, again, CSRF) → redirects to the PDF;
-  GET /erp/documents/{id}.pdf (re-print: the stored file); POST /erp/documents/{id}/email (e-mails it with the PDF
-  attached, for invoice, credit note and delivery note). Template macro: `erp/documents/_panel.html`
-  `documents_panel(subject_type, subject_id, docs, kinds, csrf)`; views.document_links(...) gives the data.
-- API: POST /api/v1/documents {doc_type, subject_id, again}, GET /api/v1/documents?subject_type=&subject_id=,
+  GET /erp/documents/{id}.pdf (re-print: the stored file); GET /erp/documents/for/{subject_type}/{subject_id}
+  (the object's documents); POST /erp/documents/{id}/email (e-mails it with the PDF attached, for invoice, credit
+  note and delivery note). Print buttons for any page: `{% from "erp/documents/_print.html" import
+  print_buttons %}{{ print_buttons("purchase_order", po.id, csrf_token) }}`.
+- API: POST /api/v1/documents {doc_type, subject_id, again}, GET /api/v1/documents/for/{subject_type}/{id},
   GET /api/v1/documents/{id}, GET /api/v1/documents/{id}.pdf.
 
 Labels (barcodes.py, labels_layout.py, labels_pdf.py, labels_zpl.py, labels_sources.py):
 - LabelItem(value, symbology code128|ean13|qr, title, subtitle, quantity); layouts a4-3x8, a4-3x7, 57x32, 100x150.
 - labels_pdf.render_labels_pdf(items, layout, skip=0) -> PDF; labels_zpl.render_labels_zpl(items, layout) -> ZPL.
 - labels_sources.make_labels(uow, LabelRequest(what=skus|locations|parcel|values, ...)).
-- Page: GET /erp/labels (form), GET /erp/labels/print?what=...&format=pdf|zpl (the file);
+- Page: GET /erp/labels (form), POST /erp/labels/print (the file, PDF or ZPL);
   API: POST /api/v1/labels (JSON LabelRequest) -> PDF or ZPL.
 """

@@ -48,15 +48,14 @@ class SkuChoice:
 
 
 def search_skus(uow: UnitOfWork, q: str, limit: int = 50) -> list[SkuChoice]:
-    """Active SKUs whose code or name contains `q` (the print page's picker)."""
+    """Active SKUs whose code or name contains `q`, or the first ones by code (the print page's picker)."""
     uow.require(INVENTORY_VIEW)
     text = q.strip()
-    if not text:
-        return []
-    like = f"%{text.lower()}%"
-    stmt = (select(Sku.id, Sku.code, Sku.name).where(Sku.tenant_id == uow.tenant_id, Sku.active.is_(True),
-                                                    or_(Sku.code.ilike(like), Sku.name.ilike(like)))
-            .order_by(Sku.code).limit(limit))
+    stmt = select(Sku.id, Sku.code, Sku.name).where(Sku.tenant_id == uow.tenant_id, Sku.active.is_(True))
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(or_(Sku.code.ilike(like), Sku.name.ilike(like)))
+    stmt = stmt.order_by(Sku.code).limit(limit)
     rows = uow.conn.execute(stmt).all()
     eans = _eans(uow, [r.id for r in rows])
     return [SkuChoice(r.id, r.code, r.name, eans.get(r.id, "")) for r in rows]

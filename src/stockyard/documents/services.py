@@ -26,7 +26,8 @@ from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.documents.kinds import FOR_SUBJECT, KINDS, DocType, Kind, Subject, kind_of
 from stockyard.documents.models import DocumentNumber, IssuedDocument
-from stockyard.documents.sources import SOURCES
+from stockyard.documents.sources import SOURCES, subject_ref
+from stockyard.documents.store import document_key
 
 _DOCS = IssuedDocument.__table__
 _NUMBERS = DocumentNumber.__table__
@@ -113,7 +114,7 @@ def issue_document(uow: UnitOfWork, store: FileStore, doc_type: str, subject_id:
             _DOCS.c.subject_id == subject_id)).scalar_one()
         number = draft.own_number if earlier == 0 else f"{draft.own_number}-{earlier + 1}"
     pdf = draft.render(number)
-    key = f"t{uow.tenant_id}/documents/{kind.doc_type.value}/{number}.pdf"
+    key = document_key(uow.tenant_id, kind.doc_type.value, number)
     store.put(key, pdf, CONTENT_TYPE)
     now = utcnow()
     row = uow.conn.execute(_DOCS.insert().values(
@@ -148,26 +149,33 @@ def document_file(uow: UnitOfWork, store: FileStore, document_id: int) -> tuple[
         raise NotFound(f"the file of {ref.title} is missing from the file store", field="document_id") from None
 
 
-def documents_for(uow: UnitOfWork, subject_type: str, subject_id: int) -> list[DocumentRef]:
-    """The documents issued for one object, newest first, of the types the actor may see."""
+def _subject(subject_type: str) -> Subject:
     try:
-        subject = Subject(subject_type)
+        return Subject(subject_type)
     except ValueError:
         raise ValidationFailed(f"unknown subject {subject_type!r}; choose one of {', '.join(Subject)}",
                                field="subject_type") from None
-    visible = [k.doc_type.value for k in FOR_SUBJECT[subject] if uow.actor is not None and uow.actor.can(k.permission)]
-    if not visible:
-        return []
+
+
+@dataclass(frozen=True)
+class SubjectDocuments:
+    subject_type: str
+    subject_id: int
+    subject_ref: str
+    documents: list[DocumentRef]
+    printable: list[Kind]  # the types that may be printed for it
+
+
+def documents_for(uow: UnitOfWork, subject_type: str, subject_id: int) -> SubjectDocuments:
+    """The documents issued for one object, newest first (NotFound for an object the tenant does not have)."""
+    subject = _subject(subject_type)
+    kinds = FOR_SUBJECT[subject]
+    uow.require(kinds[0].permission)  # the kinds of one object share their permission
+    ref = subject_ref(uow, subject, subject_id)
     rows = uow.conn.execute(select(_DOCS).where(
         _DOCS.c.tenant_id == uow.tenant_id, _DOCS.c.subject_type == subject.value, _DOCS.c.subject_id == subject_id,
-        _DOCS.c.doc_type.in_(visible)).order_by(_DOCS.c.id.desc()))
-    return [_ref(r) for r in rows]
-
-
-def printable(uow: UnitOfWork, subject_type: str) -> list[Kind]:
-    """The document types the actor may print for this kind of object (the buttons on its page)."""
-    subject = Subject(subject_type)
-    return [k for k in FOR_SUBJECT[subject] if uow.actor is not None and uow.actor.can(k.permission)]
+        _DOCS.c.doc_type.in_([k.doc_type.value for k in kinds])).order_by(_DOCS.c.id.desc()))
+    return SubjectDocuments(subject.value, subject_id, ref, [_ref(r) for r in rows], kinds)
 
 
 def recent_documents(uow: UnitOfWork, doc_type: str = "", limit: int = 100) -> list[DocumentRef]:

@@ -16,7 +16,7 @@ from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
 from stockyard.core.money import round_money
 from stockyard.core.uow import UnitOfWork
-from stockyard.documents.kinds import DocType
+from stockyard.documents.kinds import DocType, Subject
 from stockyard.documents.pdf_count_sheet import CountItem, CountSheetData, render_count_sheet_pdf
 from stockyard.documents.pdf_credit_note import CreditNoteData, render_credit_note_pdf
 from stockyard.documents.pdf_goods_receipt import GoodsReceiptData, ReceivedLine, render_goods_receipt_pdf
@@ -27,10 +27,20 @@ from stockyard.documents.pdf_purchase_order import PurchaseOrderData, render_pur
 from stockyard.documents.pdf_transfer import TransferData, TransferItem, render_transfer_pdf
 from stockyard.identity.models import Tenant
 from stockyard.inventory import queries as stock_queries
-from stockyard.inventory.models import Location, Reservation, ReservationLine, StockLevel, Warehouse
+from stockyard.inventory.models import (
+    Location,
+    Reservation,
+    ReservationLine,
+    StockCount,
+    StockLevel,
+    Transfer,
+    Warehouse,
+)
+from stockyard.purchasing.models import PurchaseOrder
 from stockyard.purchasing.queries import purchase_order_detail
+from stockyard.returns.models import ReturnAuthorization
 from stockyard.returns.queries import return_detail
-from stockyard.sales.models import OrderAllocation
+from stockyard.sales.models import Order, OrderAllocation
 from stockyard.sales.queries import OrderView, order_detail
 
 
@@ -223,3 +233,25 @@ SOURCES: dict[DocType, Callable[[UnitOfWork, int], Draft]] = {
     DocType.TRANSFER: _transfer,
     DocType.COUNT_SHEET: _count_sheet,
 }
+
+
+def subject_ref(uow: UnitOfWork, subject: Subject, subject_id: int) -> str:
+    """How the object is called (SO-000012, RMA-000003, PO-000007, Transfer 5, Count 9); NotFound when the tenant
+    has no such object."""
+    t = uow.tenant_id
+    tables: dict[Subject, tuple[Any, Any]] = {
+        Subject.ORDER: (Order.__table__, Order.__table__.c.number),
+        Subject.RETURN: (ReturnAuthorization.__table__, ReturnAuthorization.__table__.c.number),
+        Subject.PURCHASE_ORDER: (PurchaseOrder.__table__, PurchaseOrder.__table__.c.number),
+        Subject.TRANSFER: (Transfer.__table__, Transfer.__table__.c.id),
+        Subject.COUNT: (StockCount.__table__, StockCount.__table__.c.id),
+    }
+    table, label = tables[subject]
+    found = uow.conn.execute(select(label).where(table.c.tenant_id == t, table.c.id == subject_id)).first()
+    if found is None:
+        raise NotFound(f"unknown {subject.value.replace('_', ' ')} {subject_id}", field="subject_id")
+    if subject is Subject.TRANSFER:
+        return f"Transfer {found[0]}"
+    if subject is Subject.COUNT:
+        return f"Count {found[0]}"
+    return str(found[0])
