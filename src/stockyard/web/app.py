@@ -25,6 +25,8 @@ from stockyard.catalog.pricing_api import router as pricing_api
 from stockyard.catalog.pricing_views import router as price_lists_admin
 from stockyard.core.db import create_db_engine
 from stockyard.core.settings import Settings, get_settings
+from stockyard.documents.api import router as documents_api
+from stockyard.documents.views import router as documents_pages
 from stockyard.fulfilment.api import router as shipping_api
 from stockyard.fulfilment.views import router as shipping_admin
 from stockyard.identity.admin_views import router as identity_admin
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(returns_api)
     api.include_router(purchasing_api)
     api.include_router(orders_api)
+    api.include_router(documents_api)
     api.include_router(channel_connections_api)
     api.include_router(webhooks_api)
     api.include_router(journal_api)
@@ -117,6 +120,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(shop_account_pages)
     app.include_router(returns_shop_pages)
     app.include_router(inventory_pages)
+    app.include_router(documents_pages)
     app.include_router(purchasing_pages)
     app.include_router(journal_pages)
     app.include_router(admin_home)
