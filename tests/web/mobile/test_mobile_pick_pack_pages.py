@@ -68,6 +68,8 @@ def test_pick_pack_and_ship_on_the_phone(tenant: TenantCtx, client: TestClient, 
     assert twice.status_code == 409
     assert alert(twice) == "every picked unit of SKU-001 is packed already"
     assert tenant_rows(tenant) == before
+    close_form = phone.get("/m/MAIN/pack", order=number).text
+    assert "weigh and measure parcel 1" in close_form and 'action="pack/close"' in close_form
     closing = phone.post("/m/MAIN/pack/close", {"order": number, "parcel": "1", "weight_grams": "800",
                                                 "length_mm": "300", "width_mm": "200", "height_mm": "100"})
     assert closing.status_code == 303 and closing.headers["location"] == f"/m/MAIN/ship?order={number}"

@@ -57,6 +57,7 @@ class Step:
     facts: list[tuple[str, str]] = field(default_factory=list)
     table: tuple[list[str], list[list[Any]]] | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
+    action: str = ""  # where the form goes; empty: this page's own URL
     # A second, smaller form under the main one: (action URL, its one input, button label), posted.
     side: tuple[str, Input, str] | None = None
 
@@ -698,7 +699,7 @@ def _pack_step(view: scan.PackView, form: dict[str, Any] | None = None) -> Step:
                      Input("length_mm", "Length (mm)", str(form.get("length_mm", "")), "number"),
                      Input("width_mm", "Width (mm)", str(form.get("width_mm", "")), "number"),
                      Input("height_mm", "Height (mm)", str(form.get("height_mm", "")), "number")],
-                    method="post", submit="Close parcel", hidden={"order": view.number,
+                    method="post", submit="Close parcel", action="pack/close", hidden={"order": view.number,
                                                                   "parcel": str(view.open_parcel)},
                     facts=facts, table=_pack_table(view))
     return Step("Pack", "Nothing left to pack here: scan the next order", [_scan("order", "Order")], facts=facts,
