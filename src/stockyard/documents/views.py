@@ -12,6 +12,7 @@ service, answer with the page or the file.
   POST /erp/labels/print: the labels as PDF or ZPL (a form error shows the form again).
 """
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -66,9 +67,9 @@ async def issue(request: Request, engine: EngineDep, actor: PageActor) -> Respon
     subject_id = _subject_id(form.get("subject_id"))
     again = str(form.get("again", "")) in ("1", "true", "on")
     try:
-        ref = await run(perform, engine, actor, services.issue_document, store_for(request), kind.doc_type.value,
-                        subject_id, again=again)
-    except (Conflict, NotFound) as error:
+        ref = await run(partial(perform, engine, actor, services.issue_document, store_for(request),
+                                kind.doc_type.value, subject_id, again=again))
+    except Conflict as error:  # nothing to print yet: the object's documents page says why
         flash(request, error.message, "error")
         return see_other(list_url(kind.subject.value, subject_id))
     if again:
