@@ -115,6 +115,8 @@ PNG = _png()
 
 
 SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
+# A file of channel orders with its header only: accepted, and nothing to create.
+CHANNEL_ORDERS_CSV = "order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_country\n"
 
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
@@ -270,6 +272,33 @@ ACTIONS: list[Action] = [
          {"code": "WEB", "name": "Web shop DE", "kind": "storefront", "currency": "EUR", "hold_minutes": "20",
           "allocation_strategy": "priority", "active": "on"}),
     form("delete channel (form)", "/admin/channels/{spare_channel}/delete", {SETTINGS_MANAGE}),
+    # ---- channel connections and inbound orders (integration/channels) ----
+    api("create channel connection", "/api/v1/channels/connections", {CHANNELS_MANAGE},
+        {"channel_id": "{channel}", "name": "Second site", "adapter": "shopify", "base_url": "https://s2.example"}),
+    api("edit channel connection", "/api/v1/channels/connections/{channel_connection}", {CHANNELS_MANAGE},
+        {"channel_id": "{channel}", "name": "Parts site 2", "adapter": "generic", "base_url": "http://127.0.0.1:9"},
+        method="PUT"),
+    api("deactivate channel connection", "/api/v1/channels/connections/{channel_connection}/deactivate",
+        {CHANNELS_MANAGE}),
+    api("rotate channel connection secret", "/api/v1/channels/connections/{channel_connection}/rotate-secret",
+        {CHANNELS_MANAGE}),
+    api("poll channel connection", "/api/v1/channels/connections/{channel_connection}/poll", {CHANNELS_MANAGE}),
+    api("upload channel orders (CSV)", "/api/v1/channels/connections/{channel_connection}/orders.csv", {ORDERS_PLACE},
+        {"csv": CHANNEL_ORDERS_CSV}),
+    form("create channel connection (form)", "/admin/channels/connections/new", {CHANNELS_MANAGE},
+         {"channel_id": "{channel}", "name": "Second site", "adapter": "woocommerce",
+          "base_url": "https://s2.example", "active": "on"}),
+    form("edit channel connection (form)", "/admin/channels/connections/{channel_connection}", {CHANNELS_MANAGE},
+         {"channel_id": "{channel}", "name": "Parts site 2", "adapter": "generic", "base_url": "http://127.0.0.1:9",
+          "active": "on"}),
+    form("deactivate channel connection (form)", "/admin/channels/connections/{channel_connection}/deactivate",
+         {CHANNELS_MANAGE}),
+    form("rotate channel connection secret (form)",
+         "/admin/channels/connections/{channel_connection}/rotate-secret", {CHANNELS_MANAGE}),
+    form("poll channel connection (form)", "/admin/channels/connections/{channel_connection}/poll",
+         {CHANNELS_MANAGE}),
+    form("upload channel orders (form)", "/admin/channels/connections/{channel_connection}/orders-csv",
+         {ORDERS_PLACE}, files={"file": ("orders.csv", CHANNEL_ORDERS_CSV.encode(), "text/csv")}),
     # ---- shipping configuration ----
     form("create zone (form)", "/admin/shipping/zones/new", {SETTINGS_MANAGE},
          {"name": "Austria", "countries": "AT", "position": "1", "active": "on"}),
@@ -686,6 +715,9 @@ NOT_PERMISSION_GUARDED = {
     ("PUT", "/api/v1/storefront/carts/{}/lines/{}"),
     ("POST", "/api/v1/storefront/carts/{}/orders"),
     ("POST", "/api/v1/storefront/carts/{}/shipping-options"),
+    # a connected site's order webhook: authenticated by the connection's signature, acting as the site
+    # (integration/channels/inbound.py; tests/integration/channels/test_inbound_webhook.py)
+    ("POST", "/api/v1/channels/{}/orders"),
 }
 
 

@@ -37,6 +37,7 @@ from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.integration.channels.api import router as channel_connections_api
 from stockyard.integration.channels.sync_views import router as channel_sync_admin
+from stockyard.integration.channels.views import router as channel_connections_admin
 from stockyard.integration.webhooks.api import router as webhooks_api
 from stockyard.integration.webhooks.views import router as webhooks_admin
 from stockyard.inventory.api import router as inventory_api
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     # Admin routers of the contexts (one line each):
     app.include_router(audit_admin)
     app.include_router(tenants_admin)
+    app.include_router(channel_connections_admin)  # before channels_admin: /admin/channels/{id} would match
     app.include_router(channels_admin)
     app.include_router(channel_sync_admin)
     app.include_router(price_lists_admin)

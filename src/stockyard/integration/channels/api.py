@@ -6,18 +6,20 @@
   received before, 422 naming the field or line for a bad order; 201 with our order otherwise.
 - `GET/POST /channels/connections`, `GET/PUT /channels/connections/{id}`, `POST .../{id}/deactivate`,
   `POST .../{id}/rotate-secret` (channels.manage); the webhook secret is in the answer of create and rotate only.
-- `POST /channels/connections/{id}/orders.csv` (orders.place): a CSV of the site's orders as the request body
-  (integration/channels/csv_orders.py documents the columns); the report of created and refused orders (422 when
-  nothing could be created).
+- `POST /channels/connections/{id}/orders.csv` (orders.place): a CSV of the site's orders as the request body, or
+  JSON {"csv": "..."} (integration/channels/csv_orders.py documents the columns); the report of created and refused
+  orders (422 when nothing could be created).
 - `POST /channels/connections/{id}/poll` (channels.manage): poll the site for orders now.
 """
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from stockyard.core.errors import ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import CHANNELS_MANAGE
 from stockyard.integration.channels import connections as svc
@@ -85,7 +87,17 @@ def rotate_secret(connection_id: int, engine: EngineDep, actor: ApiActor) -> dic
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def upload_orders_csv(connection_id: int, request: Request, engine: EngineDep,
                             actor: ApiActor) -> JSONResponse:
-    report = await run_in_threadpool(import_orders_csv, engine, actor, connection_id, await request.body())
+    """The CSV as the body (text/csv), or a JSON body {"csv": "<the file's text>"}."""
+    data = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            text = json.loads(data).get("csv")
+        except (ValueError, AttributeError):
+            text = None
+        if not isinstance(text, str):
+            raise ValidationFailed("a JSON body needs the file's text under \"csv\"", field="csv")
+        data = text.encode()
+    report = await run_in_threadpool(import_orders_csv, engine, actor, connection_id, data)
     status = 422 if report.rows and not report.created else 200
     return JSONResponse(report.as_json(), status_code=status)
 

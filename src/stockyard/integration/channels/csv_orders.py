@@ -29,6 +29,7 @@ from stockyard.core.actor import Actor
 from stockyard.core.csv_rows import CsvRow, RowProblems, read_csv
 from stockyard.core.errors import DomainError, NotFound, ValidationFailed
 from stockyard.core.uow import UnitOfWork
+from stockyard.identity.domain import INVENTORY_RESERVE, ORDERS_PLACE
 from stockyard.integration.channels.domain import (
     InboundAddress,
     InboundCustomer,
@@ -51,15 +52,13 @@ _ORDER_LEVEL = ("email", "currency", "payment_status")
 class CsvOrdersReport:
     orders: int = 0
     created: list[tuple[str, str]] = field(default_factory=list)  # (the site's order id, our order number)
+    refused: list[str] = field(default_factory=list)  # the site's order ids of the orders not created
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, message) of refused orders
 
     def as_json(self) -> dict[str, object]:
         return {"orders": self.orders, "created": [{"external_id": e, "number": n} for e, n in self.created],
-                "refused": len(self.orders_refused()),
+                "refused": self.refused,
                 "rows": [{"line": line, "field": f, "message": m} for line, f, m in sorted(self.rows)]}
-
-    def orders_refused(self) -> set[int]:
-        return {line for line, _, _ in self.rows}
 
 
 def _channel_currency(engine: Engine, actor: Actor, connection_id: int) -> str:
@@ -128,10 +127,13 @@ def _row_of(error: DomainError, rows: list[CsvRow]) -> tuple[int, str]:
 
 
 def import_orders_csv(engine: Engine, actor: Actor, connection_id: int, data: bytes) -> CsvOrdersReport:
-    """Every order of the file through the inbound service (as `actor`, who needs orders.place); see the module's
-    docstring. A file that cannot be read at all raises RowErrors."""
-    actor.require("orders.place")
+    """Every order of the file through the inbound service; see the module's docstring. `actor` needs orders.place;
+    the orders are then placed as the site's (reserving their stock like a webhook's), under the actor's name. A
+    file that cannot be read at all raises RowErrors."""
+    actor.require(ORDERS_PLACE)
     currency = _channel_currency(engine, actor, connection_id)
+    placer = Actor(tenant_id=actor.tenant_id, user_id=actor.user_id, name=f"{actor.name} (CSV upload)"[:200],
+                   permissions=frozenset({ORDERS_PLACE, INVENTORY_RESERVE}))
     problems = RowProblems()
     csv_file = read_csv(data, REQUIRED, OPTIONAL, problems)
     report = CsvOrdersReport(rows=list(problems.rows))
@@ -147,12 +149,14 @@ def import_orders_csv(engine: Engine, actor: Actor, connection_id: int, data: by
         order = _order(rows, currency, order_problems)
         if order is None:
             report.rows.extend(order_problems.rows)
+            report.refused.append(external_id)
             continue
         try:
-            placed = take_inbound_order_once(engine, actor, connection_id, order, "csv", source="csv")
+            placed = take_inbound_order_once(engine, placer, connection_id, order, "csv", source="csv")
         except DomainError as error:
             line, column = _row_of(error, rows)
             report.rows.append((line, column, error.message))
+            report.refused.append(external_id)
             continue
         report.created.append((external_id, placed.number))
     return report

@@ -116,6 +116,9 @@ def take_inbound_order(uow: UnitOfWork, connection_id: int, order: InboundOrder,
     includes_tax = uow.conn.execute(select(_channels.c.prices_include_tax).where(
         _channels.c.id == connection.channel_id)).scalar_one()
     lines, shipping = charged_lines(order, bool(includes_tax))
+    for line in lines:
+        if line.unit_price < 0:
+            raise ValidationFailed("the line's tax is larger than its amount", field=f"lines[{line.index}].tax")
     ship_to = _address(order.shipping_address, "shipping_address")
     bill_to = _address(order.billing_address, "billing_address") if order.billing_address else None
     linked = link_customer(uow, connection_id, order.customer, name=ship_to.name, phone=ship_to.phone)
