@@ -1,7 +1,7 @@
 """Status back to the site an order came from: shipped (carrier, tracking), invoiced, refunded, cancelled.
 
 Consumer `channels.status_back` hears `shipment.created.v1`, `invoice.issued.v1`, `payment.refunded.v1` and
-`order.cancelled.v1`; when the order came from a connection (integration/channels/models.ChannelOrderRef) it writes
+`order.cancel.v1`; when the order came from a connection (integration/channels/models.ChannelOrderRef) it writes
 one pending `ChannelStatusPush` row, keyed by the event id so a redelivered event queues nothing new.
 
 Job `push_due_status(engine)` sends the due rows through the connection's adapter, oldest first; a connection
@@ -29,7 +29,9 @@ from stockyard.sales.orders import load_order
 
 log = logging.getLogger("stockyard.channels")
 
-STATUS_EVENTS = ("shipment.created.v1", "invoice.issued.v1", "payment.refunded.v1", "order.cancelled.v1")
+# sales/orders.py names a transition's event after its action: a cancellation is order.cancel.v1.
+CANCELLED = ("order.cancel.v1", "order.cancelled.v1")
+STATUS_EVENTS = ("shipment.created.v1", "invoice.issued.v1", "payment.refunded.v1", *CANCELLED)
 MAX_ATTEMPTS = 8
 BATCH = 100
 _status = ChannelStatusPush.__table__
@@ -47,7 +49,7 @@ def status_of(event: Event) -> tuple[str, dict[str, Any]]:
     if event.type == "payment.refunded.v1":
         return "refunded", {"amount": p.get("amount", ""), "currency": p.get("currency", ""),
                             "reason": p.get("reason", ""), "fully_refunded": p.get("state") == "refunded"}
-    if event.type == "order.cancelled.v1":
+    if event.type in CANCELLED:
         note = str(p.get("note", ""))
         return "cancelled", {"reason": note.removeprefix("cancelled: ")}
     raise ValueError(f"no channel status for {event.type}")
