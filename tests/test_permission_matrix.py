@@ -727,9 +727,10 @@ def _shape(method: str, url: str) -> tuple[str, str]:
 
 
 def _covered() -> set[tuple[str, str]]:
+    from tests.fulfilment.test_picking_permissions import ACTIONS as FULFILMENT_ACTIONS  # imports this module
     from tests.returns.test_permission_matrix_returns import ACTIONS as RETURN_ACTIONS  # imports this module
 
-    rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS
+    rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS
     shapes = {_shape(a.method if a.via == "api" else "POST", a.url) for a in rows}
     # Rows use a SKU code where the route takes one.
     shapes |= {(m, re.sub(r"/skus/SKU-\d+/", "/skus/{}/", u)) for m, u in shapes}
@@ -744,7 +745,8 @@ def mutating_routes(app: Any) -> list[tuple[str, str]]:
 
 def test_every_mutating_api_route_and_form_post_has_a_row(client: TestClient) -> None:
     """A new POST/PUT/PATCH/DELETE under /api/v1, /admin or /erp must get a row in one of the tables (here, the
-    orders table below, or tests/returns/test_permission_matrix_returns.py), or a reason in NOT_PERMISSION_GUARDED."""
+    orders table below, tests/returns/test_permission_matrix_returns.py or tests/fulfilment/
+    test_picking_permissions.py), or a reason in NOT_PERMISSION_GUARDED."""
     covered = _covered()
     routes = [r for r in mutating_routes(client.app) if r[1].startswith(GUARDED_PREFIXES)]
     assert len(routes) > 100, "the route walk found too few routes: does it still see included routers?"

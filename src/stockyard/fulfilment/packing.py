@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.files import FileStore
 from stockyard.core.mail import send_mail
 from stockyard.core.outbox import add_event
 from stockyard.core.settings import Settings
@@ -240,8 +241,9 @@ def parcel_rates(uow: UnitOfWork, order_id: int) -> list[ParcelRate]:
     return sorted(totals.values(), key=lambda r: (r.cost, r.code))
 
 
-def ship_packed_order(uow: UnitOfWork, cmd: ShipPacked) -> list[int]:
-    """Ship the packed order's closed parcels with the chosen method; returns the shipment ids."""
+def ship_packed_order(uow: UnitOfWork, cmd: ShipPacked, store: FileStore | None = None) -> list[int]:
+    """Ship the packed order's closed parcels with the chosen method (labels into `store`, by default the
+    configured file store); returns the shipment ids."""
     actor = uow.require(FULFILMENT_SHIP)
     order = _order(uow, cmd.order_id)
     if order.status != "packed":
@@ -262,7 +264,7 @@ def ship_packed_order(uow: UnitOfWork, cmd: ShipPacked) -> list[int]:
         if in_parcels != int(allocated.get(warehouse_id, 0)):
             raise Conflict(f"{in_parcels} unit(s) are packed but {allocated.get(warehouse_id, 0)} are allocated in "
                            "this warehouse; finish picking and packing first", field="order_id")
-        ids = sales_orders.ship_order(uow, order.id, warehouse_id, cmd.method_id)
+        ids = sales_orders.ship_order(uow, order.id, warehouse_id, cmd.method_id, store)
         uow.conn.execute(update(_parcels).where(_parcels.c.id.in_(parcel_ids)).values(state="shipped",
                                                                                        shipment_id=ids[0]))
         shipment_ids.extend(ids)

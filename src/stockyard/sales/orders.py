@@ -13,6 +13,7 @@ from stockyard.billing import payments as billing
 from stockyard.billing.invoices import InvoiceLineIn, IssueInvoice, issue_invoice
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.files import FileStore
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.shipments import CreateShipment, ShipmentLineIn, create_shipment, record_tracking_event
@@ -305,7 +306,7 @@ def reallocate_short_pick(uow: UnitOfWork, order_id: int, allocation_id: int) ->
 
 
 def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None,
-               method_id: int | None = None) -> list[int]:
+               method_id: int | None = None, store: FileStore | None = None) -> list[int]:
     """Ship what is allocated (in one warehouse, or in each): one shipment per warehouse with a label and a
     tracking number; the payment is captured for it when the method captures at shipment. `method_id`: the
     carrier service chosen at the pack station instead of the one the customer chose."""
@@ -335,7 +336,7 @@ def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None,
             order_id=order_id, warehouse_id=wh, method_id=method_id,
             destination=order.shipping_address,
             lines=[ShipmentLineIn(order_line_id=i.order_line_id, sku_id=i.sku_id, quantity=i.quantity,
-                                  reservation_id=i.reservation_id) for i in items]))
+                                  reservation_id=i.reservation_id) for i in items]), store)
         shipment_ids.append(shipment_id)
         for i in items:
             uow.conn.execute(update(_lines).where(_lines.c.id == i.order_line_id)

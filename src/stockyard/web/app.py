@@ -28,6 +28,8 @@ from stockyard.core.settings import Settings, get_settings
 from stockyard.documents.api import router as documents_api
 from stockyard.documents.views import router as documents_pages
 from stockyard.fulfilment.api import router as shipping_api
+from stockyard.fulfilment.execution_api import router as fulfilment_api
+from stockyard.fulfilment.execution_views import router as fulfilment_pages
 from stockyard.fulfilment.views import router as shipping_admin
 from stockyard.identity.admin_views import router as identity_admin
 from stockyard.identity.api import router as identity_api
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(storefront_api)
     api.include_router(catalog_api)
     api.include_router(inventory_api)
+    api.include_router(fulfilment_api)
     api.include_router(pricing_api)
     api.include_router(identity_api)
     api.include_router(shipping_api)
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(shop_account_pages)
     app.include_router(returns_shop_pages)
     app.include_router(inventory_pages)
+    app.include_router(fulfilment_pages)
     app.include_router(documents_pages)
     app.include_router(purchasing_pages)
     app.include_router(journal_pages)

@@ -1,0 +1,117 @@
+"""The permission matrix of tests/test_permission_matrix.py for every mutating warehouse-execution route (the /erp
+forms and the JSON API), against a scene of its own: orders in each step of picking and packing. Same rule: a role
+holding all of a row's permissions succeeds (303 for a form, 2xx for the API); any other gets 403 and not one row of
+the tenant changes."""
+
+import uuid
+from dataclasses import asdict, dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from stockyard.identity.domain import (
+    FULFILMENT_PACK,
+    FULFILMENT_PICK,
+    FULFILMENT_SHIP,
+    INVENTORY_MOVE,
+    INVENTORY_RESERVE,
+    ROLES,
+)
+from tests.conftest import TenantCtx
+from tests.fulfilment.execution_scene import BARCODES, build_scene
+from tests.test_permission_matrix import Action, api, business_rows, form, sign_in
+
+F = "/api/v1/fulfilment"
+E = "/erp/fulfilment"
+SHIP = {FULFILMENT_SHIP, INVENTORY_RESERVE, INVENTORY_MOVE}
+SHORT = {FULFILMENT_PICK, INVENTORY_RESERVE}
+REPLENISH = {FULFILMENT_PICK, INVENTORY_MOVE}
+SCAN = {"line_id": "{line}", "location_code": "MAIN/A/01", "scanned_barcode": BARCODES["SKU-001"], "quantity": 1}
+SHORT_BODY = {"line_id": "{line}", "location_code": "MAIN/A/01", "found": 0}
+TASK = {"warehouse_id": "MAIN", "sku": "SKU-002", "from_location": "MAIN/A/01", "to_location": "MAIN/P/01",
+        "quantity": 1}
+MEASURES = {"weight_grams": 500, "length_mm": 200, "width_mm": 150, "height_mm": 100}
+
+ACTIONS: list[Action] = [
+    api("release pick wave", f"{F}/waves", {FULFILMENT_PICK}, {"warehouse_id": "MAIN"}),
+    api("confirm pick", f"{F}/pick-lists/{{pick_list}}/confirm", {FULFILMENT_PICK}, SCAN),
+    api("report short pick", f"{F}/pick-lists/{{pick_list}}/short", SHORT, SHORT_BODY),
+    api("replenishment task", f"{F}/replenishments", REPLENISH, TASK),
+    api("pack item", f"{F}/orders/{{picked_order}}/pack", {FULFILMENT_PACK},
+        {"scanned_barcode": BARCODES["SKU-001"]}),
+    api("close parcel", f"{F}/orders/{{packing_order}}/parcels/1/close", {FULFILMENT_PACK}, MEASURES),
+    api("ship packed order", f"{F}/orders/{{packed_order}}/ship", SHIP, {}),
+    form("release pick wave (form)", f"{E}/waves", {FULFILMENT_PICK}, {"warehouse_id": "MAIN", "cutoff": "any"}),
+    form("confirm pick (form)", f"{E}/pick-lists/{{pick_list}}/confirm", {FULFILMENT_PICK}, SCAN),
+    form("report short pick (form)", f"{E}/pick-lists/{{pick_list}}/short", SHORT, SHORT_BODY),
+    form("replenishment task (form)", f"{E}/replenishments", REPLENISH, TASK),
+    form("pack item (form)", f"{E}/pack/{{picked_order}}/item", {FULFILMENT_PACK},
+         {"scanned_barcode": BARCODES["SKU-001"], "parcel_no": 1}),
+    form("close parcel (form)", f"{E}/pack/{{packing_order}}/close", {FULFILMENT_PACK}, {"parcel_no": 1, **MEASURES}),
+    form("ship packed order (form)", f"{E}/pack/{{packed_order}}/ship", SHIP),
+]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Orders of one SKU-001 each: one allocated and waiting for a wave, one being picked (its pick list and line),
+    one picked, one with an open parcel holding everything, one packed."""
+
+    waiting_order: int
+    pick_list: int
+    line: int
+    picked_order: int
+    packing_order: int
+    packed_order: int
+
+
+def build(ctx: TenantCtx) -> Scene:
+    sc = build_scene(ctx)
+    packed = sc.order({"SKU-001": 1})
+    packing = sc.order({"SKU-001": 1})
+    picked = sc.order({"SKU-001": 1})
+    picking = sc.order({"SKU-001": 1})
+    sc.wave()
+    for order_id in (packed, packing, picked):
+        sc.pick_all(order_id)
+        if order_id != picked:
+            sc.pack(order_id, "SKU-001")
+    sc.close(packed)
+    plist = sc.list_for(picking)
+    waiting = sc.order({"SKU-001": 1})
+    return Scene(waiting, plist.id, plist.lines[0].id, picked, packing, packed)
+
+
+def fill(value: object, scene: Scene) -> object:
+    names = {k: str(v) for k, v in asdict(scene).items()}
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in names:
+            return getattr(scene, value[1:-1])
+        return value.format(**names)
+    if isinstance(value, dict):
+        return {fill(k, scene): fill(v, scene) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_role_against_fulfilment_request(action: Action, role: str, tenant: TenantCtx, client: TestClient) -> None:
+    scene = build(tenant)
+    browser = TestClient(client.app)
+    url, body = fill(action.url, scene), fill(action.body, scene)
+    allowed = action.needs <= ROLES[role]
+    if action.via == "form":
+        csrf = sign_in(browser, tenant, role)
+        before = business_rows(tenant)
+        response = browser.post(str(url), data={**(body or {}), "csrf_token": csrf},  # type: ignore[dict-item]
+                                follow_redirects=False)
+    else:
+        _, key = tenant.user(role, email=f"{role}-{uuid.uuid4().hex[:8]}@example.com")
+        before = business_rows(tenant)
+        response = browser.request(action.method, str(url), json=body, headers={"Authorization": f"Bearer {key}"})
+    if allowed:
+        expected = {303} if action.via == "form" else {200, 201}
+        assert response.status_code in expected, f"{role} should be allowed: {response.text[:800]}"
+        return
+    assert response.status_code == 403, f"{role} should be refused: {response.status_code} {response.text[:500]}"
+    assert business_rows(tenant) == before, "a refused request changed data"
