@@ -248,5 +248,12 @@ def channels_resync(
         raise typer.Exit(1)
 
 
+@bench_app.command("events", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_events(ctx: typer.Context) -> None:
+    """Events/s and commit-to-handled latency through outbox → RabbitMQ → consumer (1 and 2 workers), and embedded."""
+    sys.argv = ["bench/events.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "events.py"), run_name="__main__")
+
+
 if __name__ == "__main__":
     app()

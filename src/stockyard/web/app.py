@@ -37,9 +37,11 @@ from stockyard.identity.audit_views import router as audit_admin
 from stockyard.identity.login_limits import InProcessLoginLimiter
 from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
+from stockyard.integration.api import router as events_api
 from stockyard.integration.channels.api import router as channel_connections_api
 from stockyard.integration.channels.sync_views import router as channel_sync_admin
 from stockyard.integration.channels.views import router as channel_connections_admin
+from stockyard.integration.views import router as integration_admin
 from stockyard.integration.webhooks.api import router as webhooks_api
 from stockyard.integration.webhooks.views import router as webhooks_admin
 from stockyard.inventory.api import router as inventory_api
@@ -113,9 +115,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(orders_api)
     api.include_router(documents_api)
     api.include_router(channel_connections_api)
-    api.include_router(webhooks_api)
-    api.include_router(journal_api)
     api.include_router(mobile_api)
+    api.include_router(webhooks_api)
+    api.include_router(events_api)
+    api.include_router(journal_api)
     app.include_router(api)
     app.include_router(pay_pages)
     app.include_router(auth_pages)
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.include_router(returns_admin)
     app.include_router(orders_admin)
     app.include_router(webhooks_admin)
+    app.include_router(integration_admin)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
     # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
