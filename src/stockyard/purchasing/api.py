@@ -45,11 +45,12 @@ def create_supplier(body: services.CreateSupplier, engine: EngineDep, actor: Api
 @router.get("/purchase-orders")
 def list_purchase_orders(engine: EngineDep, actor: ApiActor, state: str | None = None,
                          supplier_id: int | None = None, sku: str | None = None, page: int = 1,
-                         per_page: int = 50) -> dict[str, Any]:
-    """Newest first; `state` may be `open` (sent or partially received)."""
+                         per_page: int = 50, sort: str = "-number") -> dict[str, Any]:
+    """Newest first, or by `sort` (number, expected_on, supplier, state; "-" first: descending); `state` may be
+    `open` (sent or partially received)."""
     found = read(engine, actor, queries.list_purchase_orders, state=state, supplier_id=supplier_id, sku=sku,
-                 page=page, per_page=per_page)
-    return {"total": found.total, "page": found.page, "per_page": found.per_page,
+                 page=page, per_page=per_page, sort=sort)
+    return {"total": found.total, "page": found.page, "per_page": found.per_page, "sort": found.sort,
             "items": [queries.row_json(o) for o in found.items]}
 
 
@@ -140,10 +141,11 @@ def set_supplier_sku(supplier_id: int, body: suppliers.SetSupplierSku, engine: E
 @router.post("/purchase-orders/{purchase_order_id}/asns", status_code=201)
 def create_asn(purchase_order_id: int, body: receiving.CreateAsn, engine: EngineDep,
                actor: ApiActor) -> dict[str, Any]:
-    """An advance shipping notice; no lines: everything still open on the order."""
+    """An advance shipping notice; no lines: everything still open on the order. Answers the notice's id and the
+    order."""
     _viewer(actor)
     asn_id = perform(engine, actor, receiving.create_asn, purchase_order_id, body)
-    return {"id": asn_id, **_detail(engine, actor, purchase_order_id)}
+    return {"id": asn_id, "purchase_order": _detail(engine, actor, purchase_order_id)}
 
 
 @router.post("/asns/{asn_id}/receive")

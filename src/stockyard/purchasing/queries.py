@@ -198,12 +198,22 @@ def _row(r: Any) -> PurchaseOrderRow:
                             Decimal(r.total).quantize(Decimal("0.01")), r.created_at)
 
 
+ORDER_SORTS: dict[str, Any] = {"number": _po.c.id, "expected_on": _po.c.expected_on, "supplier": _suppliers.c.code,
+                               "state": _po.c.state}
+
+
 @requires(PURCHASING_VIEW)
 def list_purchase_orders(uow: UnitOfWork, state: str | None = None, supplier_id: int | None = None,
-                         sku: str | None = None, page: int = 1, per_page: int = 50) -> Page[PurchaseOrderRow]:
-    """Newest first; `state` may be `open` (sent or partially received); `sku`: orders with a line of that code."""
+                         sku: str | None = None, page: int = 1, per_page: int = 50,
+                         sort: str = "-number") -> Page[PurchaseOrderRow]:
+    """Newest first unless `sort` names one of ORDER_SORTS ("-" first: descending); `state` may be `open` (sent or
+    partially received); `sku`: orders with a line of that code."""
     t = uow.tenant_id
-    stmt = _order_rows().where(_po.c.tenant_id == t).order_by(_po.c.id.desc())
+    column = ORDER_SORTS.get(sort.lstrip("-"))
+    if column is None:
+        sort, column = "-number", _po.c.id
+    direction = column.desc() if sort.startswith("-") else column.asc()
+    stmt = _order_rows().where(_po.c.tenant_id == t).order_by(direction, _po.c.id.desc())
     if state == "open":
         stmt = stmt.where(_po.c.state.in_(OPEN))
     elif state:
@@ -215,7 +225,7 @@ def list_purchase_orders(uow: UnitOfWork, state: str | None = None, supplier_id:
                     .where(_lines.c.tenant_id == t, _skus.c.tenant_id == t, _skus.c.code == sku.strip()))
         stmt = stmt.where(_po.c.id.in_(with_sku))
     found = paginate(uow.conn.execute, stmt, page, per_page)
-    return Page([_row(r) for r in found.items], found.total, found.page, found.per_page)
+    return Page([_row(r) for r in found.items], found.total, found.page, found.per_page, sort)
 
 
 @dataclass(frozen=True)

@@ -137,14 +137,9 @@ async def supplier_sku_set(supplier_id: int, request: Request, engine: EngineDep
 def order_list(request: Request, engine: EngineDep, actor: PageActor, state: str = "", supplier_id: int | None = None,
                sku: str = "", sort: str = "-number", page_no: int = Query(default=1, ge=1, alias="page")) -> Response:
     result = read(engine, actor, queries.list_purchase_orders, state=state or None, supplier_id=supplier_id,
-                  sku=sku or None, page=page_no, per_page=50)
-    keys = {"number": lambda o: o.id, "expected_on": lambda o: o.expected_on, "supplier": lambda o: o.supplier_code,
-            "total": lambda o: o.total}
-    name = sort.lstrip("-")
-    if name in keys and sort != "-number":  # the query's own order is newest first; others sort the page shown
-        result.items.sort(key=keys[name], reverse=sort.startswith("-"))
+                  sku=sku or None, page=page_no, per_page=50, sort=sort)
     return page(request, actor, "erp/purchasing/orders.html", section="purchasing", result=result, states=STATES,
-                query={"state": state, "supplier_id": supplier_id, "sku": sku, "sort": sort},
+                query={"state": state, "supplier_id": supplier_id, "sku": sku, "sort": result.sort},
                 suppliers=read(engine, actor, queries.list_suppliers, per_page=200).items)
 
 
