@@ -35,7 +35,9 @@ from stockyard.identity import roles, tenants_admin
 from stockyard.identity.domain import (
     API_KEYS_MANAGE,
     CATALOG_EDIT,
+    CHANNELS_MANAGE,
     FULFILMENT_SHIP,
+    INTEGRATION_MANAGE,
     INVENTORY_ADJUST,
     INVENTORY_CONFIGURE,
     INVENTORY_COUNT,
@@ -60,6 +62,7 @@ from stockyard.identity.domain import (
 )
 from stockyard.identity.models import Tenant
 from stockyard.identity.users import list_api_keys, set_user_active
+from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, reservations, transfers
 from stockyard.inventory.models import Warehouse
 from stockyard.inventory.queries import transfer_detail
@@ -372,6 +375,24 @@ ACTIONS: list[Action] = [
          {"warehouse": "MAIN", "location": "MAIN/A/01", "lines.0.sku": "SKU-001", "lines.0.quantity": "1"}),
     form("replenishment orders (form)", "/erp/purchasing/replenishment", {PURCHASING_EDIT},
          {"pick": "{replenish_key}", "qty.{replenish_key}": "4"}),
+    # ---- outbound webhooks ----
+    api("create webhook", "/api/v1/webhooks", {INTEGRATION_MANAGE}, {"url": "https://hooks.example.com/new"}),
+    api("edit webhook", "/api/v1/webhooks/{webhook}", {INTEGRATION_MANAGE},
+        {"url": "https://hooks.example.com/moved", "event_types": ["order.placed.v1"]}, method="PUT"),
+    api("delete webhook", "/api/v1/webhooks/{webhook}", {INTEGRATION_MANAGE}, method="DELETE"),
+    api("rotate webhook secret", "/api/v1/webhooks/{webhook}/rotate-secret", {INTEGRATION_MANAGE}),
+    api("send test webhook", "/api/v1/webhooks/{webhook}/test", {INTEGRATION_MANAGE}),
+    api("resend webhook delivery", "/api/v1/webhooks/{webhook}/deliveries/{webhook_delivery}/resend",
+        {INTEGRATION_MANAGE}),
+    form("create webhook (form)", "/admin/webhooks/new", {INTEGRATION_MANAGE},
+         {"url": "https://hooks.example.com/new", "event_types": "*", "active": "on"}),
+    form("edit webhook (form)", "/admin/webhooks/{webhook}", {INTEGRATION_MANAGE},
+         {"url": "https://hooks.example.com/moved", "event_types": "order.placed.v1", "active": "on"}),
+    form("delete webhook (form)", "/admin/webhooks/{webhook}/delete", {INTEGRATION_MANAGE}),
+    form("rotate webhook secret (form)", "/admin/webhooks/{webhook}/rotate-secret", {INTEGRATION_MANAGE}),
+    form("send test webhook (form)", "/admin/webhooks/{webhook}/test", {INTEGRATION_MANAGE}),
+    form("resend webhook delivery (form)", "/admin/webhooks/{webhook}/deliveries/{webhook_delivery}/resend",
+         {INTEGRATION_MANAGE}),
     # ---- tenants (owners only) ----
     form("create tenant (form)", "/admin/tenants/new", {TENANTS_MANAGE},
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
@@ -427,6 +448,8 @@ class Scene:
     replenish_key: str
     child_tenant: int
     uid: str
+    webhook: int
+    webhook_delivery: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
 
 
@@ -453,7 +476,7 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                  child_tenant=perform(e, a, tenants_admin.create_tenant_with_owner, tenants_admin.CreateTenant(
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
-                 **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx))
+                 **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx))
 
 
 def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:
@@ -474,6 +497,14 @@ def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:
         main = uow.execute(select(Warehouse.id).where(Warehouse.code == "MAIN")).scalar_one()
     return {"draft_po": draft_po, "open_po": open_po, "open_po_line": line_id, "in_a_month": str(in_days(30)),
             "supplier": supplier_id, "asn": asn, "replenish_key": f"{sku_id}.{main}"}
+
+
+def webhook_scene(ctx: TenantCtx) -> dict[str, int]:
+    """A webhook subscription with one delivery queued (a test event)."""
+    created = perform(ctx.engine, ctx.actor, webhooks.create_subscription,
+                      webhooks.SubscriptionIn(url="https://hooks.example.com/in"))
+    delivery = perform(ctx.engine, ctx.actor, webhooks.send_test_event, created.id)
+    return {"webhook": created.id, "webhook_delivery": delivery}
 
 
 def _ids(ctx: TenantCtx, stmt: Any) -> list[int]:

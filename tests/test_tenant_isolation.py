@@ -66,6 +66,7 @@ from stockyard.identity import roles
 from stockyard.identity.domain import STOREFRONT
 from stockyard.identity.passwords import request_password_reset
 from stockyard.identity.services import create_api_key, create_tenant, create_user
+from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, min_stock, movements, reservations, transfers, warehouses
 from stockyard.inventory.models import Location
 from stockyard.purchasing import services as purchasing
@@ -137,6 +138,7 @@ class Data:
     mail: str = ""
     supplier: int = 0
     purchase_order: int = 0
+    webhook: int = 0  # a webhook subscription with one test delivery queued
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ PATH_PARAMS: dict[str, Param] = {
     "photo_id": Param(lambda d: d.return_photo, shows_mark=False),
     "address_id": Param(lambda d: d.address),
     "purchase_order_id": Param(lambda d: d.purchase_order),
+    "webhook_id": Param(lambda d: d.webhook),
     "supplier_id": Param(lambda d: d.supplier),
 }
 ROUTE_PARAMS: dict[tuple[str, str], Param] = {
@@ -224,7 +227,10 @@ PUBLIC_PATHS = {"/", "/healthz", "/login", "/login/code", "/password/forgot", "/
 # Pages that show no tenant data even when the tenant has some (every other page must show A's marker to A).
 # The test gateway's confirmation page shows the amount and the card's last digits (checkout's charges have no
 # description); its reference must still be A's own, or it answers 404.
-SHOWS_NO_TENANT_DATA: set[str] = {"/pay/test/{reference}"}
+# The journal's lines carry amounts, accounts and document numbers, nothing named by the tenant; its isolation is
+# tested with the entries themselves in tests/billing/test_journal.py.
+SHOWS_NO_TENANT_DATA: set[str] = {"/pay/test/{reference}", "/api/v1/accounting/journal.csv",
+                                  "/api/v1/accounting/journal"}
 # Query parameters that name an object: B's value is tried on every route that takes one.
 OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "sku": lambda d: d.sku_code,
@@ -256,7 +262,7 @@ PLAIN_QUERY: dict[str, str | None] = {
         "document_id", "since", "until", "quantity", "currency", "on", "include_revoked", "tab", "country",
         "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
         "days", "cover_days")
-} | {"gateway": "test"}
+} | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
 
 
 # ---- the two tenants ------------------------------------------------------------------------------------------
@@ -341,6 +347,9 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
         lines=[purchasing.POLineIn(sku=d.sku_code, quantity=5, unit_cost=Decimal("2.10"))])).id
     do(purchasing.send_purchase_order, d.purchase_order)
 
+    d.webhook = do(webhooks.create_subscription, webhooks.SubscriptionIn(
+        url=f"https://hooks-{mark.lower()}.example.com/in", description=f"Hook {mark}")).id
+    do(webhooks.send_test_event, d.webhook)
     d.role = do(roles.create_role, roles.RoleIn(name=f"role_{mark.lower()}", description=f"Role {mark}",
                                                 permissions=["inventory.view"]))
     d.owner_email = f"owner-{mark.lower()}@example.com"

@@ -19,21 +19,27 @@ from stockyard.web.pages import page, page_route
 api_router = APIRouter(prefix="/accounting", tags=["accounting"])
 router = APIRouter(prefix="/erp/accounting", include_in_schema=False, route_class=page_route("erp/error.html"))
 
-From = Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD")]
-To = Annotated[date | None, Query(alias="to", description="last day (included), YYYY-MM-DD")]
+From = Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD; default: the 1st of this month")]
+To = Annotated[date | None, Query(alias="to", description="last day (included), YYYY-MM-DD; default: today")]
+
+
+def _period(start: date | None, end: date | None) -> tuple[date, date]:
+    today = utcnow().date()
+    return start or today.replace(day=1), end or today
 
 
 @api_router.get("/journal.csv", response_class=Response,
                 responses={200: {"content": {"text/csv": {}}, "description": "one row per journal line"}})
 def journal_csv_export(engine: EngineDep, actor: ApiActor, start: From = None, end: To = None) -> Response:
+    start, end = _period(start, end)
     rows = read(engine, actor, journal.journal_rows, start, end)
-    start, end = journal.check_period(start, end)
     return Response(journal_csv(rows), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="journal-{start.isoformat()}-{end.isoformat()}.csv"'})
 
 
 @api_router.get("/journal")
 def journal_json(engine: EngineDep, actor: ApiActor, start: From = None, end: To = None) -> dict[str, Any]:
+    start, end = _period(start, end)
     rows = read(engine, actor, journal.journal_rows, start, end)
     entries: dict[int, dict[str, Any]] = {}
     for r in rows:
@@ -42,7 +48,7 @@ def journal_json(engine: EngineDep, actor: ApiActor, start: From = None, end: To
             "memo": r.memo, "currency": r.currency, "lines": []})
         entry["lines"].append({"account": r.account, "account_name": r.account_name, "debit": str(r.debit),
                                "credit": str(r.credit)})
-    return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+    return {"from": start.isoformat(), "to": end.isoformat(),
             "entries": list(entries.values())}
 
 
@@ -52,7 +58,8 @@ def journal_page(request: Request, engine: EngineDep, actor: PageActor, start: s
     """Defaults to the current month so far."""
     actor.require(ACCOUNTING_VIEW)
     today = utcnow().date()
-    form = {"from": start or today.replace(day=1).isoformat(), "to": end or today.isoformat()}
+    first, last = _period(None, None)
+    form = {"from": start or first.isoformat(), "to": end or last.isoformat()}
     errors: dict[str, str] = {}
     rows: list[journal.JournalRow] = []
     status = 200

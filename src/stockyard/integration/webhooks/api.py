@@ -52,7 +52,7 @@ def rotate_webhook_secret(webhook_id: int, engine: EngineDep, actor: ApiActor) -
     return {"id": webhook_id, "secret": secret, "secret_hint": services.domain.secret_hint(secret)}
 
 
-@router.post("/{webhook_id}/test", status_code=202)
+@router.post("/{webhook_id}/test")
 def send_test_webhook(webhook_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
     delivery_id = perform(engine, actor, services.send_test_event, webhook_id)
     return {"delivery_id": delivery_id, "status": "pending"}
@@ -66,7 +66,7 @@ def list_webhook_deliveries(webhook_id: int, engine: EngineDep, actor: ApiActor,
             "items": [d.as_dict() for d in found.items]}
 
 
-@router.post("/{webhook_id}/deliveries/{delivery_id}/resend", status_code=202)
+@router.post("/{webhook_id}/deliveries/{delivery_id}/resend")
 def resend_webhook_delivery(webhook_id: int, delivery_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
     perform(engine, actor, services.resend_delivery, webhook_id, delivery_id)
     return {"delivery_id": delivery_id, "status": "pending"}

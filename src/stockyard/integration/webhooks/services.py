@@ -139,7 +139,7 @@ def send_test_event(uow: UnitOfWork, subscription_id: int) -> int:
         raise Conflict("the subscription is disabled; switch it on first", field="active")
     event_id, now = str(uuid.uuid4()), utcnow()
     payload = event_payload(event_id, "webhook.test.v1", uow.tenant_id, now,
-                            {"subscription_id": sub.id, "message": "a test event sent from Stockyard"})
+                            {"subscription_id": sub.id, "url": sub.url, "message": "a test event sent from Stockyard"})
     return int(uow.conn.execute(_DELIVERIES.insert().values(
         tenant_id=uow.tenant_id, subscription_id=sub.id, event_id=event_id, event_type="webhook.test.v1",
         payload=payload, status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
@@ -288,6 +288,7 @@ class DeliveryView:
     last_error: str
     created_at: datetime
     delivered_at: datetime | None
+    payload: dict[str, Any]
     log: list[AttemptView]
 
     def as_dict(self) -> dict[str, Any]:
@@ -296,7 +297,7 @@ class DeliveryView:
                 "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
                 "last_status_code": self.last_status_code, "last_error": self.last_error,
                 "created_at": self.created_at.isoformat(),
-                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None, "payload": self.payload,
                 "log": [{"at": a.at.isoformat(), "status_code": a.status_code, "error": a.error,
                          "duration_ms": a.duration_ms} for a in self.log]}
 
@@ -316,6 +317,6 @@ def list_deliveries(uow: UnitOfWork, subscription_id: int, page: int = 1, per_pa
                                                           _ATTEMPTS.c.delivery_id.in_(ids)).order_by(_ATTEMPTS.c.id)):
             log[a.delivery_id].append(AttemptView(a.at, a.status_code, a.error, a.duration_ms))
     items = [DeliveryView(r.id, r.event_id, r.event_type, r.status, r.attempts, r.next_attempt_at,
-                          r.last_status_code, r.last_error, r.created_at, r.delivered_at, log[r.id])
+                          r.last_status_code, r.last_error, r.created_at, r.delivered_at, dict(r.payload), log[r.id])
              for r in result.items]
     return Page(items, result.total, result.page, result.per_page)
