@@ -38,6 +38,7 @@ _outbox = OutboxEvent.__table__
 _inbox = InboxEntry.__table__
 _deliveries = Delivery.__table__
 ERROR_TEXT_LIMIT = 2000
+INSERT_CHUNK = 1000
 
 _settings: ContextVar[Settings | None] = ContextVar("stockyard_consumer_settings", default=None)
 
@@ -80,7 +81,10 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[s
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     key = list(table.primary_key.columns)[0]
     statement = dialect.insert(table).on_conflict_do_nothing().returning(key)
-    return len(conn.execute(statement.values(rows) if len(rows) > 1 else statement.values(rows[0])).all())
+    new = 0
+    for start in range(0, len(rows), INSERT_CHUNK):  # SQLite takes at most 32,766 parameters per statement
+        new += len(conn.execute(statement.values(rows[start:start + INSERT_CHUNK])).all())
+    return new
 
 
 def event_from_row(row: Any) -> Event:
