@@ -154,10 +154,13 @@ def customer_for_email(uow: UnitOfWork, email: str, name: str = "", phone: str =
     dialect_insert = pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert
     created = uow.conn.execute(dialect_insert(_customers).values(
         tenant_id=uow.tenant_id, email=email, name=name[:200], phone=phone[:40], password_hash=None, active=True,
-        created_at=utcnow()).on_conflict_do_nothing(index_elements=[_customers.c.tenant_id, _customers.c.email]))
+        created_at=utcnow()).on_conflict_do_nothing(index_elements=[_customers.c.tenant_id, _customers.c.email])
+        .returning(_customers.c.id)).scalar()
+    if created is not None:
+        return int(created), True
     customer_id = uow.conn.execute(select(_customers.c.id).where(_customers.c.tenant_id == uow.tenant_id,
                                                                  _customers.c.email == email)).scalar_one()
-    return int(customer_id), created.rowcount == 1
+    return int(customer_id), False
 
 
 # ---- the address book -------------------------------------------------------------------------------------------

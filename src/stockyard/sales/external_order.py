@@ -10,11 +10,12 @@ events are the same as every other order's.
 What differs, on purpose: the prices and the shipping charge are the site's (what the customer was charged there,
 see integration/channels/domain.py), not our price list's; the payment was collected by the site, so no payment of
 ours is taken: a paid order is paid at once and allocated; an unpaid one waits in awaiting_payment with its units
-allocated, like a bank-transfer order. The order carries the site's order id in `external_ref`, and a unique
-idempotency key per (connection, external order), so the same external order can never be written twice.
+allocated, like a bank-transfer order, until the site reports it paid (`confirm_external_payment`). The order
+carries the site's order id in `external_ref`, and a unique idempotency key per (connection, external order), so the
+same external order can never be written twice.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,8 @@ from stockyard.sales.checkout import AddressIn, next_order_number
 from stockyard.sales.domain import PricedLine, Status, order_totals
 from stockyard.sales.models import Channel, Order, OrderLine
 from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
+from stockyard.sales.orders import _move as move_order
+from stockyard.sales.orders import load_order
 
 _channels = Channel.__table__
 _skus = Sku.__table__
@@ -186,3 +189,24 @@ def _allocation_note(uow: UnitOfWork, order_id: int, reason: str, short: int) ->
         _lines.c.order_id == order_id, _lines.c.backordered > 0).order_by(_lines.c.id))
     what = ", ".join(f"{r.sku_code} × {r.backordered}" for r in rows)
     return f"stock allocated ({reason}); {short} unit(s) backordered: {what}"
+
+
+def confirm_external_payment(uow: UnitOfWork, order_id: int, note: str) -> str:
+    """An external channel's order waiting for its payment, which the site now reports paid: paid, then on to what
+    its allocation (made when it was placed) gives: allocated, partially allocated or backordered. An order that is
+    not waiting for its payment stays as it is. Returns the order's status."""
+    uow.require(ORDERS_PLACE)
+    order = load_order(uow, order_id)
+    source = uow.conn.execute(select(_orders.c.source).where(_orders.c.id == order_id)).scalar_one()
+    if source not in SOURCES:
+        raise Conflict(f"order {order.number} did not come from an external channel", field="order_id")
+    if order.status != Status.AWAITING_PAYMENT.value:
+        return order.status
+    move_order(uow, order, "pay", Status.PAID.value, note)
+    rows = list(uow.conn.execute(select(_lines.c.quantity, _lines.c.allocated).where(_lines.c.order_id == order_id)))
+    total, allocated = sum(r.quantity for r in rows), sum(r.allocated for r in rows)
+    status = (Status.ALLOCATED.value if allocated >= total else
+              Status.PARTIALLY_ALLOCATED.value if allocated else Status.BACKORDERED.value)
+    move_order(uow, replace(order, status=Status.PAID.value), "allocate", status,
+               "stock was allocated when the order was placed")
+    return status

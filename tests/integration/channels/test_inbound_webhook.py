@@ -193,3 +193,17 @@ def test_a_connection_creates_orders_in_its_own_tenant_only(engine: Engine, clie
     # The same external id on B's connection is B's own first order, not a replay of A's.
     assert site_b.post(client, fixture("generic_order.json")).status_code == 201
     assert (count(shop_a, Order), count(shop_b, Order)) == (1, 1)
+
+
+def test_the_site_reporting_the_payment_moves_the_waiting_order_on(tenant: TenantCtx, client: TestClient) -> None:
+    shop = build_shop(tenant)
+    site = connect(shop, "woocommerce")
+    placed = site.post(client, {**fixture("woocommerce_order.json"), "status": "on-hold"}).json()
+    assert placed["status"] == "awaiting_payment"
+    paid = site.post(client, fixture("woocommerce_order.json"))  # order.updated: now processing
+    assert paid.status_code == 200
+    assert paid.json()["updated"] is True and paid.json()["status"] == "allocated"
+    order = detail(shop, placed["number"])
+    assert order.status == "allocated" and any("paid on the site" in e.note for e in order.timeline)
+    assert count(shop, Order) == 1 and atp(shop, "SKU-001") == 4
+    assert site.post(client, fixture("woocommerce_order.json")).status_code == 409

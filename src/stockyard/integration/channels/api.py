@@ -3,7 +3,8 @@
 - `POST /channels/{connection_id}/orders`: a connected site's order webhook. Authenticated by the connection's
   signature (see the adapter modules for each platform's header), not by an API key: 401 when the signature is
   missing or wrong, 403 when the connection is deactivated, 409 naming our order when the site's order was
-  received before, 422 naming the field or line for a bad order; 201 with our order otherwise.
+  received before (200 when the delivery reports the payment of an order we hold awaiting it), 422 naming the field
+  or line for a bad order; 201 with our order otherwise.
 - `GET/POST /channels/connections`, `GET/PUT /channels/connections/{id}`, `POST .../{id}/deactivate`,
   `POST .../{id}/rotate-secret` (channels.manage); the webhook secret is in the answer of create and rotate only.
 - `POST /channels/connections/{id}/orders.csv` (orders.place): a CSV of the site's orders as the request body, or
@@ -41,10 +42,11 @@ def connection_json(c: svc.ConnectionView) -> dict[str, Any]:
 
 
 @router.post("/{connection_id}/orders", status_code=201)
-async def receive_order(connection_id: int, request: Request, engine: EngineDep) -> dict[str, Any]:
+async def receive_order(connection_id: int, request: Request, engine: EngineDep) -> JSONResponse:
+    """201 with the new order; 200 when the delivery only reported the payment of an order received before."""
     body = await request.body()
     received = await run_in_threadpool(receive_channel_order, engine, connection_id, dict(request.headers), body)
-    return received.as_json()
+    return JSONResponse(received.as_json(), status_code=200 if received.updated else 201)
 
 
 @router.get("/connections")

@@ -10,8 +10,10 @@ only then does the request act, as the connection's own actor with orders.place 
 connection can only ever create orders in its own tenant, on its own sales channel.
 
 Deduplication: an external order id already received on the connection is refused with a Conflict (409) naming
-our order, and nothing is written; the database's unique (connection, external order id) and the order's
-idempotency key hold the same rule when two deliveries race, the loser being retried into that Conflict.
+our order, and nothing is written (one exception: a delivery reporting as paid an order we hold in awaiting_payment
+moves that order on to paid and its allocation, and answers `updated`); the database's unique (connection,
+external order id) and the order's idempotency key hold the same rule when two deliveries race, the loser being
+retried into that Conflict.
 """
 
 import json
@@ -40,7 +42,12 @@ from stockyard.integration.channels.domain import (
 from stockyard.integration.channels.linkage import link_customer
 from stockyard.integration.channels.models import ChannelConnection, ChannelOrderRef
 from stockyard.sales.checkout import AddressIn
-from stockyard.sales.external_order import ExternalLine, ExternalOrder, create_external_order
+from stockyard.sales.external_order import (
+    ExternalLine,
+    ExternalOrder,
+    confirm_external_payment,
+    create_external_order,
+)
 from stockyard.sales.models import Channel, Order
 from stockyard.sales.orders import log_event
 
@@ -61,11 +68,13 @@ class InboundReceived:
     backordered: int
     customer_id: int
     customer_link: str  # linked, matched, created
+    # True: the order was received before, and this delivery only reported its payment.
+    updated: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"connection_id": self.connection_id, "external_id": self.external_id, "order_id": self.order_id,
                 "number": self.number, "status": self.status, "backordered": self.backordered,
-                "customer": {"id": self.customer_id, "link": self.customer_link}}
+                "customer": {"id": self.customer_id, "link": self.customer_link}, "updated": self.updated}
 
 
 def channel_actor(tenant_id: int, connection_name: str) -> Actor:
@@ -111,6 +120,15 @@ def take_inbound_order(uow: UnitOfWork, connection_id: int, order: InboundOrder,
     check_inbound_order(order)
     existing = existing_order_ref(uow, connection_id, order.external_id)
     if existing is not None:
+        known = uow.conn.execute(select(_orders.c.status, _orders.c.customer_id).where(
+            _orders.c.id == existing[0])).one()
+        if order.payment_status == "paid" and known.status == "awaiting_payment":
+            # Not a replay: the site reports the payment of an order we hold for it.
+            status = confirm_external_payment(uow, existing[0], f"paid on the site (reported by {via})")
+            add_event(uow, "channel.order_paid.v1", {"connection_id": connection_id, "order_id": existing[0],
+                                                     "external_order_id": order.external_id, "via": via})
+            return InboundReceived(connection_id, order.external_id, existing[0], existing[1], status, 0,
+                                   known.customer_id, "linked", updated=True)
         raise Conflict(f"the site's order {order.external_id} was received already as order {existing[1]}",
                        field="external_id", details={"order_id": existing[0], "number": existing[1]})
     includes_tax = uow.conn.execute(select(_channels.c.prices_include_tax).where(

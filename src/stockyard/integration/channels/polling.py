@@ -91,6 +91,7 @@ def poller_for(auth: ConnectionAuth, client: httpx.Client | None = None) -> Orde
 class PollReport:
     received: int = 0
     duplicates: int = 0
+    paid: int = 0  # orders received before whose payment the site now reports
     refused: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
 
@@ -127,8 +128,11 @@ def poll_connection(engine: Engine, connection_id: int, poller: OrderPoller | No
     report.refused.extend(fetched.rejected)
     for order in fetched.orders:
         try:
-            take_inbound_order_once(engine, actor, auth.id, order, "poll")
-            report.received += 1
+            taken = take_inbound_order_once(engine, actor, auth.id, order, "poll")
+            if taken.updated:
+                report.paid += 1
+            else:
+                report.received += 1
         except Conflict as error:
             if error.field == "external_id":
                 report.duplicates += 1
