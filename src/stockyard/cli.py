@@ -216,6 +216,13 @@ def bench_checkout(ctx: typer.Context) -> None:
     runpy.run_path(str(ROOT / "bench" / "checkout.py"), run_name="__main__")
 
 
+@bench_app.command("documents", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_documents(ctx: typer.Context) -> None:
+    """Time to generate 1,000 invoices and 1,000 labels (PDF, ZPL), and documents issued through the service."""
+    sys.argv = ["bench/documents.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "documents.py"), run_name="__main__")
+
+
 channels_app = typer.Typer(help="External sales channels (connected sites).", no_args_is_help=True)
 app.add_typer(channels_app, name="channels")
 
