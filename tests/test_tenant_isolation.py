@@ -50,7 +50,7 @@ from stockyard.core.files import file_store
 from stockyard.core.mail import mail_dir, stored_mail
 from stockyard.core.settings import Settings
 from stockyard.core.uow import UnitOfWork, perform, read
-from stockyard.fulfilment import shipments
+from stockyard.fulfilment import execution_queries, picking, shipments, waves
 from stockyard.fulfilment.config import (
     BandIn,
     CarrierIn,
@@ -138,6 +138,8 @@ class Data:
     mail: str = ""
     supplier: int = 0
     purchase_order: int = 0
+    wave: int = 0  # a pick wave of one order of 2 × `sku`, one unit picked
+    pick_list: int = 0  # that order's pick list (open)
     webhook: int = 0  # a webhook subscription with one test delivery queued
 
 
@@ -189,6 +191,9 @@ PATH_PARAMS: dict[str, Param] = {
     "purchase_order_id": Param(lambda d: d.purchase_order),
     "webhook_id": Param(lambda d: d.webhook),
     "supplier_id": Param(lambda d: d.supplier),
+    "wave_id": Param(lambda d: d.wave),
+    "pick_list_id": Param(lambda d: d.pick_list),
+    "order_id": Param(lambda d: d.order),
 }
 ROUTE_PARAMS: dict[tuple[str, str], Param] = {
     ("/admin/roles/builtin/{name}", "name"): shared("sales"),
@@ -248,6 +253,7 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "supplier_id": lambda d: d.supplier,
     "sku_id": lambda d: d.sku,
     "origin": lambda d: d.warehouse,  # the warehouse a shipping rate table is for
+    "order_id": lambda d: d.order,
 }
 # Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
 # them): they are tried with B's objects like declared ones.
@@ -259,7 +265,7 @@ QUERY_STRING_PARAMS: dict[str, tuple[str, ...]] = {
 PLAIN_QUERY: dict[str, str | None] = {
     name: None for name in (
         "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
-        "document_id", "since", "until", "quantity", "currency", "on", "include_revoked", "tab", "country",
+        "document_id", "since", "until", "quantity", "currency", "on", "kind", "include_revoked", "tab", "country",
         "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
         "days", "cover_days")
 } | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
@@ -346,6 +352,7 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
         supplier=d.supplier, warehouse=d.warehouse, note=f"PO {mark}",
         lines=[purchasing.POLineIn(sku=d.sku_code, quantity=5, unit_cost=Decimal("2.10"))])).id
     do(purchasing.send_purchase_order, d.purchase_order)
+    fulfilment_objects(engine, actor, d)
 
     d.webhook = do(webhooks.create_subscription, webhooks.SubscriptionIn(
         url=f"https://hooks-{mark.lower()}.example.com/in", description=f"Hook {mark}")).id
@@ -420,6 +427,37 @@ def sales_objects(engine: Engine, settings: Settings, actor: Actor, d: Data, ear
                            carts.AddToCart(sku=d.sku_code, quantity=1))
 
 
+def fulfilment_objects(engine: Engine, actor: Actor, d: Data) -> None:
+    """A pick location whose replenishment task was short-picked (a discrepancy), and a pick wave of one order of
+    2 × `sku` with one unit picked (its pick list open, the order waiting at the pack station)."""
+
+    def do(service: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        return perform(engine, actor, service, *args, **kw)
+
+    code = d.warehouse_code
+    do(warehouses.create_location, warehouses.CreateLocation(warehouse=code, code="P", kind="zone", type="picking"))
+    do(warehouses.create_location, warehouses.CreateLocation(warehouse=code, parent=f"{code}/P", code="01",
+                                                             kind="bin", type="picking"))
+    task = do(picking.create_replenishment, picking.CreateReplenishment(
+        warehouse_id=code, sku=d.sku_code, from_location=d.location_code, to_location=f"{code}/P/01", quantity=1))
+    line = read(engine, actor, picking.pick_list, task).lines[0]
+    do(picking.report_short_pick, picking.ReportShortPick(pick_list_id=task, line_id=line.id,
+                                                          location_code=d.location_code, found=0))
+    shop = Actor(tenant_id=d.tenant_id, user_id=None, name=f"storefront {d.mark}", permissions=STOREFRONT)
+    token = perform(engine, shop, carts.add_to_cart, None, d.channel, carts.AddToCart(sku=d.sku_code, quantity=2))
+    checkout.place_order(engine, shop, token, checkout.PlaceOrder(
+        idempotency_key=uuid.uuid4().hex, email=f"picked-{d.mark.lower()}@example.com",
+        shipping_method_id=d.shipping_method, payment_method_id=d.payment_method,
+        card={"number": APPROVE_CARD, "exp_month": 12, "exp_year": date.today().year + 3, "cvc": "123"},
+        shipping_address=checkout.AddressIn(name=f"Picked {d.mark}", line1="3 Lane", city="Berlin",
+                                            postcode="10115", country="DE")))
+    d.wave = do(waves.create_pick_wave, waves.CreateWave(warehouse_id=code))
+    d.pick_list = read(engine, actor, execution_queries.wave_detail, d.wave).lists[0].id
+    line = read(engine, actor, picking.pick_list, d.pick_list).lines[0]
+    do(picking.confirm_pick, picking.ConfirmPick(pick_list_id=d.pick_list, line_id=line.id,
+                                                 location_code=line.location, scanned_barcode=d.sku_code))
+
+
 def sku_id_in(uow: UnitOfWork, code: str) -> int:
     return uow.execute(select(Sku.id).where(Sku.code == code)).scalar_one()
 
@@ -447,8 +485,8 @@ def walk(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
         # app's; here the app has settings of its own.
         patch.setattr(shipments, "get_settings", lambda: settings)
         a = populate(engine, settings, "QA" + uuid.uuid4().hex[:8].upper())
-        # B's order and return numbers must be ones A lacks: A has two orders and one return.
-        b = populate(engine, settings, "QB" + uuid.uuid4().hex[:8].upper(), earlier=2)
+        # B's order and return numbers must be ones A lacks: A has three orders and one return.
+        b = populate(engine, settings, "QB" + uuid.uuid4().hex[:8].upper(), earlier=3)
     assert b.order_number > a.order_number and b.return_number > a.return_number
     # Every page is asked for on A's shop host: the storefront answers as A's shop, staff pages ignore the host.
     client = TestClient(app, base_url=f"http://{a.shop_host}")

@@ -89,5 +89,5 @@ def test_the_erp_pages_release_a_wave_and_show_the_pick_list_and_pack_station(te
         "scanned_barcode": BARCODES["SKU-002"]})
     assert wrong.status_code == 422 and "this line needs SKU-001" in wrong.text
     sc.pick_all(order_id)
-    station = client.get(f"/erp/fulfilment/pack?order={order_id}")
+    station = client.get(f"/erp/fulfilment/pack?order_id={order_id}")
     assert station.status_code == 200 and "Scan the item" in station.text

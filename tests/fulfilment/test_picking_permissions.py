@@ -39,7 +39,7 @@ ACTIONS: list[Action] = [
     api("replenishment task", f"{F}/replenishments", REPLENISH, TASK),
     api("pack item", f"{F}/orders/{{picked_order}}/pack", {FULFILMENT_PACK},
         {"scanned_barcode": BARCODES["SKU-001"]}),
-    api("close parcel", f"{F}/orders/{{packing_order}}/parcels/1/close", {FULFILMENT_PACK}, MEASURES),
+    api("close parcel", f"{F}/orders/{{packing_order}}/parcels/{{parcel_no}}/close", {FULFILMENT_PACK}, MEASURES),
     api("ship packed order", f"{F}/orders/{{packed_order}}/ship", SHIP, {}),
     form("release pick wave (form)", f"{E}/waves", {FULFILMENT_PICK}, {"warehouse_id": "MAIN", "cutoff": "any"}),
     form("confirm pick (form)", f"{E}/pick-lists/{{pick_list}}/confirm", {FULFILMENT_PICK}, SCAN),
@@ -63,6 +63,7 @@ class Scene:
     picked_order: int
     packing_order: int
     packed_order: int
+    parcel_no: int = 1  # the packing order's open parcel
 
 
 def build(ctx: TenantCtx) -> Scene:

@@ -10,10 +10,10 @@
     POST /fulfilment/pick-lists/{pick_list_id}/short    {line_id, location_code, found}
     POST /fulfilment/replenishments                     {warehouse_id, sku, from_location, to_location, quantity}
     GET  /fulfilment/discrepancies                      short picks (state, page)
-    GET  /fulfilment/orders/{order_id}/pack             the pack station: picked, packed, parcels, rates
+    GET  /fulfilment/orders/{order_id}/pack             the pack station: picked, packed, parcels, and once packed
+                                                        the carrier services for the parcels, cheapest first
     POST /fulfilment/orders/{order_id}/pack             {parcel_no, scanned_barcode, quantity}
     POST /fulfilment/orders/{order_id}/parcels/{parcel_no}/close   {weight_grams, length_mm, width_mm, height_mm}
-    GET  /fulfilment/orders/{order_id}/rates            carrier services for the closed parcels, cheapest first
     POST /fulfilment/orders/{order_id}/ship             {method_id?} → shipments with tracking; the customer is told
 
 Errors are the usual JSON errors naming the field (a wrong scan is 422, a conflict 409) and change nothing.
@@ -125,8 +125,9 @@ def list_waves(engine: EngineDep, actor: ApiActor, warehouse_id: int | None = No
 
 @router.get("/waves/groups")
 def wave_groups(warehouse_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    groups = read(engine, actor, waves.wave_groups, warehouse_id)
-    return {"items": [{"cutoff": g.cutoff, "priority": g.priority, "orders": g.orders} for g in groups]}
+    code, groups = read(engine, actor, q.waiting_groups, warehouse_id)
+    return {"warehouse": code, "items": [{"cutoff": g.cutoff, "priority": g.priority, "orders": g.orders}
+                                         for g in groups]}
 
 
 @router.post("/waves", status_code=201)
@@ -204,11 +205,6 @@ def close_parcel(order_id: int, parcel_no: int, body: CloseIn, engine: EngineDep
     status = perform(engine, actor, packing.close_parcel, packing.CloseParcel(order_id=order_id, parcel_no=parcel_no,
                                                                               **body.model_dump()))
     return {"order_status": status, "station": station_json(read(engine, actor, q.pack_station, order_id))}
-
-
-@router.get("/orders/{order_id}/rates")
-def get_rates(order_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    return {"items": [rate_json(r) for r in read(engine, actor, packing.parcel_rates, order_id)]}
 
 
 @router.post("/orders/{order_id}/ship")

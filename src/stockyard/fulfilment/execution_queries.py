@@ -10,6 +10,7 @@ from stockyard.catalog.models import Sku
 from stockyard.core.errors import NotFound
 from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork
+from stockyard.fulfilment import waves
 from stockyard.fulfilment.execution_models import Parcel, ParcelItem, PickDiscrepancy, PickLine, PickList, PickWave
 from stockyard.fulfilment.models import Shipment, ShippingMethod
 from stockyard.fulfilment.packing import ParcelRate, parcel_rates
@@ -20,6 +21,14 @@ from stockyard.sales.models import Order, OrderLine
 _w, _pw, _pk, _pl = Warehouse.__table__, PickWave.__table__, PickList.__table__, PickLine.__table__
 _o, _ol, _sku, _loc = Order.__table__, OrderLine.__table__, Sku.__table__, Location.__table__
 _parcels, _items, _d = Parcel.__table__, ParcelItem.__table__, PickDiscrepancy.__table__
+
+
+def waiting_groups(uow: UnitOfWork, warehouse_id: int) -> tuple[str, list[waves.WaveGroup]]:
+    """The warehouse's code and its orders waiting for a wave, by cut-off and priority."""
+    code = uow.conn.execute(select(_w.c.code).where(_w.c.tenant_id == uow.tenant_id, _w.c.id == warehouse_id)).scalar()
+    if code is None:
+        raise NotFound(f"unknown warehouse {warehouse_id}", field="warehouse_id")
+    return code, waves.wave_groups(uow, warehouse_id)
 
 
 def list_waves(uow: UnitOfWork, warehouse_id: int | None = None, state: str = "", page: int = 1,
@@ -106,7 +115,8 @@ def orders_to_pack(uow: UnitOfWork) -> list[Any]:
               .where(_pk.c.tenant_id == uow.tenant_id, _pl.c.state != "replaced").group_by(_pk.c.order_id)
               .subquery())
     return list(uow.conn.execute(
-        select(_o.c.id, _o.c.number, _o.c.status, picked.c.picked).join(picked, picked.c.order_id == _o.c.id)
+        select(_o.c.id, _o.c.number, _o.c.status, _o.c.shipping_address, picked.c.picked)
+        .join(picked, picked.c.order_id == _o.c.id)
         .where(_o.c.tenant_id == uow.tenant_id, _o.c.status.in_(("picking", "packed")), picked.c.picked > 0)
         .order_by(_o.c.id).limit(200)))
 

@@ -148,8 +148,8 @@ def pack_page(request: Request, engine: Engine, actor: Actor, order_id: int | No
 
 
 @router.get("/pack", response_class=HTMLResponse)
-def pack_station(request: Request, engine: EngineDep, actor: PageActor, order: int | None = None) -> Response:
-    return pack_page(request, engine, actor, order)
+def pack_station(request: Request, engine: EngineDep, actor: PageActor, order_id: int | None = None) -> Response:
+    return pack_page(request, engine, actor, order_id)
 
 
 async def _pack_action(request: Request, engine: Engine, actor: Actor, order_id: int, action: Any,
@@ -170,7 +170,7 @@ async def pack_item(order_id: int, request: Request, engine: EngineDep, actor: P
     if shown is not None:
         return shown
     flash(request, f"{done.sku} in parcel {done.parcel_no}; {done.left_to_pack} picked unit(s) left to pack")
-    return see_other(f"/erp/fulfilment/pack?order={order_id}")
+    return see_other(f"/erp/fulfilment/pack?order_id={order_id}")
 
 
 @router.post("/pack/{order_id}/close")
@@ -182,7 +182,7 @@ async def pack_close(order_id: int, request: Request, engine: EngineDep, actor: 
         return shown
     flash(request, "Parcel closed" + ("; the order is packed: choose the carrier service and ship"
                                       if done == "packed" else ""))
-    return see_other(f"/erp/fulfilment/pack?order={order_id}")
+    return see_other(f"/erp/fulfilment/pack?order_id={order_id}")
 
 
 @router.post("/pack/{order_id}/ship")
@@ -194,4 +194,4 @@ async def pack_ship(order_id: int, request: Request, engine: EngineDep, actor: P
         return shown
     await run(packing.send_shipment_notice, request.app.state.settings, engine, actor, order_id)
     flash(request, f"Shipped in {len(done)} shipment(s); the customer was sent the tracking number")
-    return see_other(f"/erp/fulfilment/pack?order={order_id}")
+    return see_other(f"/erp/fulfilment/pack?order_id={order_id}")
