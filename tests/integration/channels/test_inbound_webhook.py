@@ -4,15 +4,18 @@ its stock reserved), a replay creates nothing and names the order, bad lines are
 connection acts in its own tenant only."""
 
 import json
+import threading
 import time
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from stockyard.core.errors import Conflict
 from stockyard.core.uow import perform
 from stockyard.integration.channels.adapters.orders import order_adapter
 from stockyard.integration.channels.connections import deactivate_connection, rotate_webhook_secret
+from stockyard.integration.channels.inbound import receive_channel_order
 from stockyard.sales.models import Order
 from tests.conftest import TenantCtx, new_tenant
 from tests.integration.channels.support import Site, connect, count, counts, fixture
@@ -207,3 +210,28 @@ def test_the_site_reporting_the_payment_moves_the_waiting_order_on(tenant: Tenan
     assert order.status == "allocated" and any("paid on the site" in e.note for e in order.timeline)
     assert count(shop, Order) == 1 and atp(shop, "SKU-001") == 4
     assert site.post(client, fixture("woocommerce_order.json")).status_code == 409
+
+
+def test_two_deliveries_of_the_same_order_at_once_make_one_order(tenant: TenantCtx) -> None:
+    shop = build_shop(tenant)
+    site = connect(shop, "shopify")
+    body = json.dumps(fixture("shopify_order.json")).encode()
+    headers = order_adapter("shopify").sign(body, site.secret)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            receive_channel_order(shop.ctx.engine, site.connection_id, headers, body)
+            outcomes.append("created")
+        except Conflict as error:
+            outcomes.append(f"conflict:{error.field}")
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict:external_id", "created"]
+    assert count(shop, Order) == 1 and atp(shop, "SKU-001") == 3

@@ -2,11 +2,14 @@
 applied to it before it becomes an order of ours. No I/O here.
 
 Public names (stable): `InboundAddress`, `InboundCustomer`, `InboundLine`, `InboundOrder`, `PAYMENT_STATUSES`,
-`check_inbound_order`, `line_unit_price`, `site_total_differs`.
+`check_inbound_order`, `ChargedLine`, `charged_lines`, `line_unit_price`, `site_total_differs`, `decimal_of`,
+`quantity_of`.
 
 Pricing rule: the site's price is what the customer was charged, so an inbound line keeps the site's amount
 (its line total after the site's discounts, divided by the quantity for the unit price), never our price list's;
-the shipping charged by the site is kept too. Tax is split at the channel's rate and inclusion (as for every order
+the shipping charged by the site is kept too. Amounts are brought into the channel's tax convention: a site quoting
+net amounts with their tax beside them (WooCommerce) gives gross prices to a channel whose prices include tax, and
+the other way round; repeated lines of one SKU become one line of ours. Tax is split at the channel's rate and inclusion (as for every order
 of the channel); when the site's own grand total differs from ours by more than a cent, the order's timeline says
 so (the order is not refused: the money was taken already).
 

@@ -4,7 +4,7 @@ Webhook (topic order.created / order.updated): the body is the order resource; `
 base64 HMAC-SHA256 of the raw body under the webhook's secret (here: the connection's webhook secret). No
 timestamp is signed; a replayed delivery is caught by its order id.
 
-Order fields read: `id`, `number`, `status`, `currency`, `prices_include_tax`, `total`, `shipping_total`,
+Order fields read: `id`, `number`, `status`, `currency`, `total`, `shipping_total`,
 `shipping_tax`, `customer_id` (0 for a guest), `customer_note`, `date_modified_gmt`, `billing` (`first_name`,
 `last_name`, `address_1`, `address_2`, `city`, `state`, `postcode`, `country`, `email`, `phone`), `shipping` (the
 same, without e-mail), `line_items[]` (`sku`, `quantity`, `total` after discounts without tax, `total_tax`,
