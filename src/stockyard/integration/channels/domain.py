@@ -9,9 +9,9 @@ Pricing rule: the site's price is what the customer was charged, so an inbound l
 (its line total after the site's discounts, divided by the quantity for the unit price), never our price list's;
 the shipping charged by the site is kept too. Amounts are brought into the channel's tax convention: a site quoting
 net amounts with their tax beside them (WooCommerce) gives gross prices to a channel whose prices include tax, and
-the other way round; repeated lines of one SKU become one line of ours. Tax is split at the channel's rate and inclusion (as for every order
-of the channel); when the site's own grand total differs from ours by more than a cent, the order's timeline says
-so (the order is not refused: the money was taken already).
+the other way round; repeated lines of one SKU become one line of ours. Tax is split at the channel's rate and
+inclusion (as for every order of the channel); when the site's own grand total differs from ours by more than a
+cent, the order's timeline says so (the order is not refused: the money was taken already).
 
 Payment status: 'paid' (the site collected the money: the order moves on to paid and is allocated) or 'pending'
 (awaiting payment: the units are allocated at once, as for a manual payment, and wait). Anything else a platform
