@@ -62,6 +62,8 @@ from stockyard.identity.domain import (
 )
 from stockyard.identity.models import Tenant
 from stockyard.identity.users import list_api_keys, set_user_active
+from stockyard.integration.channels import connections as channel_connections
+from stockyard.integration.channels import mapping as channel_mapping
 from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, reservations, transfers
 from stockyard.inventory.models import Warehouse
@@ -302,6 +304,16 @@ ACTIONS: list[Action] = [
          {CHANNELS_MANAGE}),
     form("upload channel orders (form)", "/admin/channels/connections/{channel_connection}/orders-csv",
          {ORDERS_PLACE}, files={"file": ("orders.csv", CHANNEL_ORDERS_CSV.encode(), "text/csv")}),
+    # ---- channel sync (connected sites) ----
+    form("channel sync pool (form)", "/admin/channels/connections/{channel_connection}/sync/settings",
+         {CHANNELS_MANAGE}, {"stock_share_pct": "50", "stock_buffer": "1", "debounce_seconds": "2",
+                             "push_prices": "on"}),
+    form("map SKU to a site (form)", "/admin/channels/connections/{channel_connection}/sync/map", {CHANNELS_MANAGE},
+         {"sku": "SKU-002", "external_id": "EXT-2"}),
+    form("unmap SKU from a site (form)", "/admin/channels/connections/{channel_connection}/sync/unmap",
+         {CHANNELS_MANAGE}, {"sku": "SKU-001"}),
+    form("full resync of a site (form)", "/admin/channels/connections/{channel_connection}/sync/resync",
+         {CHANNELS_MANAGE}),
     # ---- shipping configuration ----
     form("create zone (form)", "/admin/shipping/zones/new", {SETTINGS_MANAGE},
          {"name": "Austria", "countries": "AT", "position": "1", "active": "on"}),
@@ -448,6 +460,7 @@ class Scene:
     replenish_key: str
     child_tenant: int
     uid: str
+    channel_connection: int
     webhook: int
     webhook_delivery: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
@@ -476,7 +489,19 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                  child_tenant=perform(e, a, tenants_admin.create_tenant_with_owner, tenants_admin.CreateTenant(
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
-                 **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx))
+                 **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
+                 channel_connection=channel_sync_scene(ctx))
+
+
+def channel_sync_scene(ctx: TenantCtx) -> int:
+    """A generic site connected to channel WEB, with SKU-001 mapped; the connection's id."""
+    e, a = ctx.engine, ctx.actor
+    with ctx.uow() as uow:
+        web = channels.channel_by_code(uow, "WEB").id
+    connection = perform(e, a, channel_connections.create_connection, channel_connections.ConnectionIn(
+        channel_id=web, name="Parts site", adapter="generic", base_url="http://127.0.0.1:9")).id
+    perform(e, a, channel_mapping.map_sku, connection, channel_mapping.MapSku(sku="SKU-001", external_id="EXT-1"))
+    return connection
 
 
 def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:

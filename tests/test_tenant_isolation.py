@@ -66,6 +66,8 @@ from stockyard.identity import roles
 from stockyard.identity.domain import STOREFRONT
 from stockyard.identity.passwords import request_password_reset
 from stockyard.identity.services import create_api_key, create_tenant, create_user
+from stockyard.integration.channels import connections as channel_connections
+from stockyard.integration.channels import mapping as channel_mapping
 from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, min_stock, movements, reservations, transfers, warehouses
 from stockyard.inventory.models import Location
@@ -138,6 +140,7 @@ class Data:
     mail: str = ""
     supplier: int = 0
     purchase_order: int = 0
+    channel_connection: int = 0  # a site connected to `channel`, with `sku` mapped
     wave: int = 0  # a pick wave of one order of 2 × `sku`, one unit picked
     pick_list: int = 0  # that order's pick list (open)
     webhook: int = 0  # a webhook subscription with one test delivery queued
@@ -189,6 +192,7 @@ PATH_PARAMS: dict[str, Param] = {
     "photo_id": Param(lambda d: d.return_photo, shows_mark=False),
     "address_id": Param(lambda d: d.address),
     "purchase_order_id": Param(lambda d: d.purchase_order),
+    "connection_id": Param(lambda d: d.channel_connection),
     "webhook_id": Param(lambda d: d.webhook),
     "supplier_id": Param(lambda d: d.supplier),
     "wave_id": Param(lambda d: d.wave),
@@ -267,7 +271,7 @@ PLAIN_QUERY: dict[str, str | None] = {
         "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
         "document_id", "since", "until", "quantity", "currency", "on", "kind", "include_revoked", "tab", "country",
         "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
-        "days", "cover_days")
+        "drift", "days", "cover_days")
 } | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
 
 
@@ -336,6 +340,9 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
     d.price_list = do(pricing.create_price_list, pricing.PriceListIn(name=f"List {mark}", channel=d.channel_code))
     do(pricing.set_sku_prices, d.price_list, pricing.SetSkuPrices(
         sku=d.sku_code, tiers=[pricing.TierIn(min_quantity=1, unit_price=Decimal("9.99"))]))
+    d.channel_connection = do(channel_connections.create_connection, channel_connections.ConnectionIn(
+        channel_id=d.channel, name=f"Site {mark}", adapter="generic", base_url=f"http://{mark.lower()}.site.test")).id
+    do(channel_mapping.map_sku, d.channel_connection, channel_mapping.MapSku(sku=d.sku_code, external_id=f"X-{mark}"))
 
     d.zone = do(create_zone, ZoneIn(name=f"Zone {mark}", countries=["DE"]))
     d.carrier = do(create_carrier, CarrierIn(code=f"{mark}-C", name=f"Carrier {mark}"))
