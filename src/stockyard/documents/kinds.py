@@ -3,7 +3,16 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from stockyard.identity.domain import INVENTORY_VIEW, ORDERS_VIEW, PURCHASING_VIEW, RETURNS_VIEW
+from stockyard.core.errors import ValidationFailed
+from stockyard.identity.domain import (
+    FULFILMENT_PACK,
+    FULFILMENT_PICK,
+    FULFILMENT_SHIP,
+    INVENTORY_VIEW,
+    ORDERS_VIEW,
+    PURCHASING_VIEW,
+    RETURNS_VIEW,
+)
 
 
 class DocType(StrEnum):
@@ -42,9 +51,10 @@ class Kind:
 KINDS: dict[DocType, Kind] = {k.doc_type: k for k in (
     Kind(DocType.INVOICE, "Invoice", None, Subject.ORDER, ORDERS_VIEW, False),
     Kind(DocType.CREDIT_NOTE, "Credit note", "CN", Subject.RETURN, RETURNS_VIEW, False),
-    Kind(DocType.PACKING_SLIP, "Packing slip", "PS", Subject.ORDER, ORDERS_VIEW, True),
-    Kind(DocType.DELIVERY_NOTE, "Delivery note", "DN", Subject.ORDER, ORDERS_VIEW, True),
-    Kind(DocType.PICK_LIST, "Pick list", "PL", Subject.ORDER, ORDERS_VIEW, True),
+    # Printed on the warehouse floor by whoever picks, packs and ships, who need not browse orders otherwise.
+    Kind(DocType.PACKING_SLIP, "Packing slip", "PS", Subject.ORDER, FULFILMENT_PACK, True),
+    Kind(DocType.DELIVERY_NOTE, "Delivery note", "DN", Subject.ORDER, FULFILMENT_SHIP, True),
+    Kind(DocType.PICK_LIST, "Pick list", "PL", Subject.ORDER, FULFILMENT_PICK, True),
     Kind(DocType.GOODS_RECEIPT, "Goods receipt", "GR", Subject.PURCHASE_ORDER, PURCHASING_VIEW, True),
     Kind(DocType.PURCHASE_ORDER, "Purchase order", None, Subject.PURCHASE_ORDER, PURCHASING_VIEW, True),
     Kind(DocType.TRANSFER, "Transfer document", "TD", Subject.TRANSFER, INVENTORY_VIEW, True),
@@ -56,8 +66,6 @@ FOR_SUBJECT: dict[Subject, list[Kind]] = {s: [k for k in KINDS.values() if k.sub
 
 
 def kind_of(doc_type: str) -> Kind:
-    from stockyard.core.errors import ValidationFailed
-
     try:
         return KINDS[DocType(doc_type)]
     except ValueError:

@@ -163,14 +163,15 @@ class SubjectDocuments:
     subject_id: int
     subject_ref: str
     documents: list[DocumentRef]
-    printable: list[Kind]  # the types that may be printed for it
+    printable: list[Kind]  # the types the actor may print (and see) for it
 
 
 def documents_for(uow: UnitOfWork, subject_type: str, subject_id: int) -> SubjectDocuments:
     """The documents issued for one object, newest first (NotFound for an object the tenant does not have)."""
     subject = _subject(subject_type)
-    kinds = FOR_SUBJECT[subject]
-    uow.require(kinds[0].permission)  # the kinds of one object share their permission
+    kinds = [k for k in FOR_SUBJECT[subject] if uow.actor is not None and uow.actor.can(k.permission)]
+    if not kinds:  # the permission of the object's first kind names what is missing
+        uow.require(FOR_SUBJECT[subject][0].permission)
     ref = subject_ref(uow, subject, subject_id)
     rows = uow.conn.execute(select(_DOCS).where(
         _DOCS.c.tenant_id == uow.tenant_id, _DOCS.c.subject_type == subject.value, _DOCS.c.subject_id == subject_id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from stockyard.billing import invoices
 from stockyard.catalog.models import Sku
@@ -25,6 +25,7 @@ from stockyard.documents.pdf_packing import ItemLine, PackingData, render_delive
 from stockyard.documents.pdf_pick_list import PickLine, PickListData, render_pick_list_pdf
 from stockyard.documents.pdf_purchase_order import PurchaseOrderData, render_purchase_order_pdf
 from stockyard.documents.pdf_transfer import TransferData, TransferItem, render_transfer_pdf
+from stockyard.fulfilment.models import Carrier, Shipment, ShippingMethod
 from stockyard.identity.models import Tenant
 from stockyard.inventory import queries as stock_queries
 from stockyard.inventory.models import (
@@ -40,8 +41,8 @@ from stockyard.purchasing.models import PurchaseOrder
 from stockyard.purchasing.queries import purchase_order_detail
 from stockyard.returns.models import ReturnAuthorization
 from stockyard.returns.queries import return_detail
-from stockyard.sales.models import Order, OrderAllocation
-from stockyard.sales.queries import OrderView, order_detail
+from stockyard.sales.models import Channel, Order, OrderAllocation, OrderLine
+from stockyard.sales.queries import order_detail
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,64 @@ def _sku_names(uow: UnitOfWork, sku_ids: set[int]) -> dict[int, str]:
 
 # ---- orders ---------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _OrderLine:
+    id: int
+    sku_code: str
+    name: str
+    quantity: int
+    allocated: int
+    shipped: int
+
+    @property
+    def to_ship(self) -> int:
+        return self.allocated - self.shipped
+
+
+@dataclass(frozen=True)
+class _Order:
+    """What the warehouse documents of an order print. Read here rather than through sales' order_detail, which
+    needs orders.view: pick lists, packing slips and delivery notes are printed by warehouse staff who hold the
+    document's own permission (fulfilment.pick/pack/ship, checked by issue_document) but may not browse orders."""
+
+    id: int
+    number: str
+    email: str
+    channel_name: str
+    shipping_address: dict[str, Any]
+    shipping_method: str
+    lines: list[_OrderLine]
+    warehouses: dict[int, str]  # where its units are allocated: id -> code
+    carriers: list[str]
+    tracking_numbers: list[str]
+
+
+def _order(uow: UnitOfWork, order_id: int) -> _Order:
+    t = uow.tenant_id
+    o, ch, sm = Order.__table__, Channel.__table__, ShippingMethod.__table__
+    row = uow.conn.execute(
+        select(o.c.id, o.c.number, o.c.email, o.c.shipping_address, o.c.shipping_quote, ch.c.name.label("channel"),
+               sm.c.name.label("method")).join(ch, ch.c.id == o.c.channel_id)
+        .outerjoin(sm, sm.c.id == o.c.shipping_method_id).where(o.c.tenant_id == t, o.c.id == order_id)).first()
+    if row is None:
+        raise NotFound(f"unknown order {order_id}", field="order")
+    ol = OrderLine.__table__
+    lines = [_OrderLine(r.id, r.sku_code, r.name, r.quantity, r.allocated, r.shipped) for r in uow.conn.execute(
+        select(ol).where(ol.c.tenant_id == t, ol.c.order_id == order_id).order_by(ol.c.id))]
+    a, w = OrderAllocation.__table__, Warehouse.__table__
+    warehouses = {r.id: r.code for r in uow.conn.execute(
+        select(w.c.id, w.c.code).join(a, a.c.warehouse_id == w.c.id)
+        .where(a.c.tenant_id == t, a.c.order_id == order_id, a.c.state == "allocated").distinct().order_by(w.c.code))}
+    sh, ca = Shipment.__table__, Carrier.__table__
+    shipments = uow.conn.execute(
+        select(sh.c.tracking_number, func.coalesce(ca.c.name, sh.c.carrier_code).label("carrier"))
+        .outerjoin(ca, (ca.c.tenant_id == sh.c.tenant_id) & (ca.c.code == sh.c.carrier_code))
+        .where(sh.c.tenant_id == t, sh.c.order_id == order_id, sh.c.status != "cancelled").order_by(sh.c.id)).all()
+    method = row.method or str((row.shipping_quote or {}).get("name", ""))
+    return _Order(row.id, row.number, row.email, row.channel, dict(row.shipping_address or {}), method, lines,
+                  warehouses, sorted({s.carrier for s in shipments}), [s.tracking_number for s in shipments])
+
+
 def _invoice(uow: UnitOfWork, order_id: int) -> Draft:
     order = order_detail(uow, order_id)
     invoice = invoices.invoice_for_order(uow, order_id)
@@ -72,7 +131,7 @@ def _invoice(uow: UnitOfWork, order_id: int) -> Draft:
     return Draft(order.number, invoice.number, lambda _number: invoices.invoice_pdf(uow, invoice.id))
 
 
-def _packed_lines(order: OrderView) -> list[ItemLine]:
+def _packed_lines(order: _Order) -> list[ItemLine]:
     """The units in the parcel: those allocated and not shipped yet, or, once all is shipped, those shipped."""
     to_ship = [ItemLine(line.sku_code, line.name, line.to_ship, line.quantity) for line in order.lines
                if line.to_ship > 0]
@@ -85,21 +144,19 @@ def _packed_lines(order: OrderView) -> list[ItemLine]:
 
 def _packing(render: Callable[[PackingData], bytes]) -> Callable[[UnitOfWork, int], Draft]:
     def source(uow: UnitOfWork, order_id: int) -> Draft:
-        order = order_detail(uow, order_id)
+        order = _order(uow, order_id)
         lines = _packed_lines(order)
-        shipments = [s for s in order.shipments if s.status != "cancelled"]
         data = dict(issued_on=utcnow().date(), order_number=order.number, lines=lines, seller=order.channel_name,
-                    ship_to=order.shipping_address, ship_from=", ".join(s.warehouse_code for s in order.ship_from),
+                    ship_to=order.shipping_address, ship_from=", ".join(order.warehouses.values()),
                     shipping_method=order.shipping_method, customer_email=order.email,
-                    carrier=", ".join(sorted({s.carrier_name for s in shipments})),
-                    tracking_numbers=[s.tracking_number for s in shipments])
+                    carrier=", ".join(order.carriers), tracking_numbers=order.tracking_numbers)
         return Draft(order.number, None, lambda number: render(PackingData(number=number, **data)))
 
     return source
 
 
 def _pick_list(uow: UnitOfWork, order_id: int) -> Draft:
-    order = order_detail(uow, order_id)
+    order = _order(uow, order_id)
     t = uow.tenant_id
     names = {line.id: (line.sku_code, line.name) for line in order.lines}
     rows = uow.conn.execute(
@@ -114,9 +171,8 @@ def _pick_list(uow: UnitOfWork, order_id: int) -> Draft:
         .order_by(OrderAllocation.warehouse_id, Location.path, OrderAllocation.order_line_id)).all()
     if not rows:
         raise Conflict(f"order {order.number} has no allocated stock to pick", field="order")
-    codes = {a.warehouse_id: a.warehouse_code for a in order.allocations}
     lines = [PickLine(r.path, *names[r.order_line_id], int(r.quantity), lot=r.lot) for r in rows]
-    warehouses = ", ".join(dict.fromkeys(codes.get(r.warehouse_id, str(r.warehouse_id)) for r in rows))
+    warehouses = ", ".join(dict.fromkeys(order.warehouses.get(r.warehouse_id, str(r.warehouse_id)) for r in rows))
     return Draft(order.number, None, lambda number: render_pick_list_pdf(PickListData(
         number=number, issued_on=utcnow().date(), warehouse=warehouses, reference=f"Order {order.number}",
         lines=lines, seller=order.channel_name)))
