@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from stockyard.core.uow import perform
 from stockyard.integration.channels.adapters.generic import GenericAdapter
 from stockyard.integration.channels.inbound import take_inbound_order_once
-from stockyard.integration.channels.status_back import push_due_status, status_of
+from stockyard.integration.channels.status_back import _claim, push_due_status, status_of
 from stockyard.integration.channels.sync_models import ChannelStatusPush
 from stockyard.integration.consumers import Event
 from stockyard.integration.dispatch import drain
@@ -110,3 +110,18 @@ def test_invoices_and_refunds_are_told_with_their_figures() -> None:
                                now))
     assert refunded == ("refunded", {"amount": "5.00", "currency": "EUR", "reason": "damaged",
                                      "fully_refunded": False})
+
+
+def test_two_workers_never_send_the_same_update_twice(tenant: TenantCtx) -> None:
+    shop = build_shop(tenant)
+    connection_id, _ = connect_store(shop, LiveStore(url="http://store.test"))
+    order_id = _order_from_site(tenant, connection_id, "A-5")
+    perform(tenant.engine, tenant.actor, orders.ship_order, order_id)
+    drain(tenant.engine)
+    [row] = _rows(tenant)
+    now = row.created_at
+    assert perform(tenant.engine, tenant.actor, _claim, row.id, row.due_at, now) is True
+    assert perform(tenant.engine, tenant.actor, _claim, row.id, row.due_at, now) is False  # the other worker
+    site = Site()
+    assert push_due_status(tenant.engine, client=site.client()) == 0  # leased: not due until the lease ends
+    assert site.calls == []

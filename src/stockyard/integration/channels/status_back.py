@@ -33,6 +33,7 @@ log = logging.getLogger("stockyard.channels")
 CANCELLED = ("order.cancel.v1", "order.cancelled.v1")
 STATUS_EVENTS = ("shipment.created.v1", "invoice.issued.v1", "payment.refunded.v1", *CANCELLED)
 MAX_ATTEMPTS = 8
+LEASE_SECONDS = 60
 BATCH = 100
 _status = ChannelStatusPush.__table__
 
@@ -91,6 +92,14 @@ def _site(uow: UnitOfWork, connection_id: int) -> Site:
     return site_of(connection, sync_settings(uow, connection_id))
 
 
+def _claim(uow: UnitOfWork, row_id: int, due_at: datetime, now: datetime) -> bool:
+    """Lease the row for LEASE_SECONDS by moving its due time, conditionally: when two workers run the job, only the
+    one whose UPDATE matched sends it (a crash mid-send leaves it due again after the lease)."""
+    return uow.conn.execute(update(_status).where(_status.c.id == row_id, _status.c.state == "pending",
+                                                  _status.c.due_at == due_at)
+                            .values(due_at=now + timedelta(seconds=LEASE_SECONDS))).rowcount == 1
+
+
 def _sent(uow: UnitOfWork, row_id: int, now: datetime) -> None:
     uow.conn.execute(update(_status).where(_status.c.id == row_id).values(state="sent", sent_at=now, last_error=""))
 
@@ -120,6 +129,9 @@ def push_due_status(engine: Engine, *, client: httpx.Client | None = None) -> in
             actor = system_actor(row.tenant_id, "channel status push")
             payload = dict(row.payload)
             status = StatusPush(row.kind, row.external_order_id, str(payload.pop("order_number", "")), payload)
+            if not perform(engine, actor, _claim, row.id, row.due_at, utcnow()):
+                blocked.add(row.connection_id)  # another worker is sending it
+                continue
             try:
                 site = read(engine, actor, _site, row.connection_id)
                 pusher_for(site.adapter).push_status(http, site, status)

@@ -38,7 +38,7 @@ from stockyard.integration.channels.sync_models import (
     ChannelSyncSettings,
 )
 from stockyard.integration.consumers import Event, register
-from stockyard.inventory.queries import stock_for_skus
+from stockyard.inventory.queries import list_warehouses, stock_for_skus
 from stockyard.sales.channels import channel_by_id
 
 log = logging.getLogger("stockyard.channels")
@@ -166,6 +166,8 @@ def figures(uow: UnitOfWork, connection_id: int, sku_ids: list[int]) -> tuple[Si
         .where(_maps.c.tenant_id == uow.tenant_id, _maps.c.connection_id == connection_id,
                _maps.c.sku_id.in_(sku_ids)).order_by(Sku.code)).all()
     stock = stock_for_skus(uow, [m.sku_id for m in maps])
+    # An inactive warehouse takes no reservations (inventory/reservations.py), so its stock cannot be sold.
+    active = {w.id for w in list_warehouses(uow) if w.active}
     prices: dict[int, Decimal] = {}
     currency = ""
     if settings.push_prices:
@@ -173,7 +175,8 @@ def figures(uow: UnitOfWork, connection_id: int, sku_ids: list[int]) -> tuple[Si
         prices = unit_prices(uow, connection.channel_id, currency, {m.sku_id: 1 for m in maps})
     items = []
     for m in maps:
-        by_wh = {wh: ws.atp for wh, ws in stock[m.sku_id].warehouses.items()} if m.sku_id in stock else {}
+        by_wh = ({wh: ws.atp for wh, ws in stock[m.sku_id].warehouses.items() if wh in active}
+                 if m.sku_id in stock else {})
         items.append(ItemPush(sku=m.code, external_id=m.external_id, available=available_to_sell(by_wh, pool),
                               external_stock_id=m.external_stock_id, price=prices.get(m.sku_id),
                               currency=currency if m.sku_id in prices else "",
