@@ -86,3 +86,14 @@ def test_uploading_needs_orders_place_and_the_tenants_own_connection(tenant: Ten
     assert _upload(api, foreign.connection_id, text).status_code == 404
     assert count(shop, Order) == 0 and count(other, Order) == 0
 
+
+
+def test_the_file_may_come_as_json_text(tenant: TenantCtx, api: Api) -> None:
+    shop = build_shop(tenant)
+    site = connect(shop, "generic")
+    text = HEADER + "J-1,1001,anna@example.com,,Anna,SKU-002,2,25.00,Weg 1,Hamburg,20095,DE,,,pending\n"
+    response = api.post(f"/api/v1/channels/connections/{site.connection_id}/orders.csv", json={"csv": text})
+    assert response.status_code == 200 and [c["external_id"] for c in response.json()["created"]] == ["J-1"]
+    assert atp(shop, "SKU-002") == 1
+    refused = api.post(f"/api/v1/channels/connections/{site.connection_id}/orders.csv", json={"file": text})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "csv"

@@ -30,6 +30,7 @@ from stockyard.integration.channels.polling import poll_connection
 from stockyard.web.deps import ApiActor, EngineDep
 
 router = APIRouter(prefix="/channels", tags=["channels"])
+MAX_ORDER_BYTES = 1_000_000
 
 
 def connection_json(c: svc.ConnectionView) -> dict[str, Any]:
@@ -45,6 +46,8 @@ def connection_json(c: svc.ConnectionView) -> dict[str, Any]:
 async def receive_order(connection_id: int, request: Request, engine: EngineDep) -> JSONResponse:
     """201 with the new order; 200 when the delivery only reported the payment of an order received before."""
     body = await request.body()
+    if len(body) > MAX_ORDER_BYTES:
+        raise ValidationFailed(f"the order is larger than {MAX_ORDER_BYTES // 1000} kB", field="body")
     received = await run_in_threadpool(receive_channel_order, engine, connection_id, dict(request.headers), body)
     return JSONResponse(received.as_json(), status_code=200 if received.updated else 201)
 
