@@ -59,7 +59,7 @@ def _dashboard(request: Request, engine: Engine, actor: Actor, connection_id: in
     items = skus.items
     if drift:
         items, site_error = read_site_levels(engine, actor, connection_id, items)
-    return admin_page(request, actor, "admin/integration/channel_sync.html", status_code, section="channels",
+    return admin_page(request, actor, "admin/integration/channel_sync.html", status_code, section="connections",
                       o=overview, skus=skus, items=items, drift=drift, site_error=site_error, q=q,
                       chart=drift_chart(items) if drift else None,
                       form=dict(form) if form is not None else _settings_form(overview),
