@@ -1,10 +1,12 @@
 """Issuing documents: gapless numbers per tenant and document type, stored once and re-printed byte for byte,
 issued again only where that makes sense, refused for objects that have nothing to print yet."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -12,6 +14,7 @@ from stockyard.core.files import LocalFileStore
 from stockyard.core.outbox import OutboxEvent
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.documents import services
+from stockyard.documents.models import IssuedDocument
 from stockyard.identity.domain import ORDERS_VIEW
 from stockyard.inventory import counts, transfers
 from stockyard.purchasing.services import CreatePurchaseOrder, CreateSupplier, create_purchase_order, create_supplier
@@ -181,3 +184,22 @@ def test_permissions(tenant: TenantCtx, store: LocalFileStore) -> None:
         read(tenant.engine, clerk, services.get_document, sheet.id)
     with pytest.raises(PermissionDenied):
         read(tenant.engine, clerk, services.documents_for, "count", count_id)
+
+
+@pytest.mark.concurrency
+def test_concurrent_issuers_get_consecutive_numbers(tenant: TenantCtx, store: LocalFileStore) -> None:
+    build_world(tenant)
+    receive(tenant, "SKU-001", "MAIN/A/01", 5)
+    count_id = open_count(tenant)
+
+    def issue_five(_: int) -> list[str]:
+        return [issue(tenant, store, "count_sheet", count_id, again=True).number for _ in range(5)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = [n for batch in pool.map(issue_five, range(6)) for n in batch]
+    assert sorted(numbers) == [f"CS-{i:06d}" for i in range(1, 31)]
+    with tenant.uow() as uow:
+        stored = uow.conn.execute(select(IssuedDocument.number).where(
+            IssuedDocument.tenant_id == tenant.tenant_id)).scalars().all()
+    assert sorted(stored) == sorted(numbers)
+    assert all(store.exists(f"t{tenant.tenant_id}/documents/count_sheet/{n}.pdf") for n in numbers)
