@@ -29,6 +29,8 @@ from stockyard.catalog import attributes, images, pricing, relations, taxonomy
 from stockyard.catalog import services as catalog_services
 from stockyard.catalog.models import Brand, Category, Sku
 from stockyard.core.files import file_store
+from stockyard.core.outbox import OutboxEvent, add_events
+from stockyard.core.settings import Settings
 from stockyard.core.uow import perform, read
 from stockyard.fulfilment import config as shipping_config
 from stockyard.identity import roles, tenants_admin
@@ -64,10 +66,14 @@ from stockyard.identity.models import Tenant
 from stockyard.identity.users import list_api_keys, set_user_active
 from stockyard.integration.channels import connections as channel_connections
 from stockyard.integration.channels import mapping as channel_mapping
+from stockyard.integration.consumers import Consumer
+from stockyard.integration.dispatch import event_from_row, record_failure
+from stockyard.integration.models import Delivery
 from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, reservations, transfers
 from stockyard.inventory.models import Warehouse
 from stockyard.inventory.queries import transfer_detail
+from stockyard.purchasing import putaway as purchasing_putaway
 from stockyard.purchasing import queries as purchasing_queries
 from stockyard.purchasing import receiving as purchasing_receiving
 from stockyard.purchasing import services as purchasing
@@ -314,6 +320,13 @@ ACTIONS: list[Action] = [
          {CHANNELS_MANAGE}, {"sku": "SKU-001"}),
     form("full resync of a site (form)", "/admin/channels/connections/{channel_connection}/sync/resync",
          {CHANNELS_MANAGE}),
+    api("channel sync pool", "/api/v1/channels/connections/{channel_connection}/sync/settings", {CHANNELS_MANAGE},
+        {"stock_share_pct": 50, "stock_buffer": 1}, method="PUT"),
+    api("map SKU to a site", "/api/v1/channels/connections/{channel_connection}/sync/skus", {CHANNELS_MANAGE},
+        {"sku": "SKU-002", "external_id": "EXT-2"}, method="PUT"),
+    api("unmap SKU from a site", "/api/v1/channels/connections/{channel_connection}/sync/unmap", {CHANNELS_MANAGE},
+        {"sku": "SKU-001"}),
+    api("full resync of a site", "/api/v1/channels/connections/{channel_connection}/sync/resync", {CHANNELS_MANAGE}),
     # ---- shipping configuration ----
     form("create zone (form)", "/admin/shipping/zones/new", {SETTINGS_MANAGE},
          {"name": "Austria", "countries": "AT", "position": "1", "active": "on"}),
@@ -387,6 +400,15 @@ ACTIONS: list[Action] = [
          {"warehouse": "MAIN", "location": "MAIN/A/01", "lines.0.sku": "SKU-001", "lines.0.quantity": "1"}),
     form("replenishment orders (form)", "/erp/purchasing/replenishment", {PURCHASING_EDIT},
          {"pick": "{replenish_key}", "qty.{replenish_key}": "4"}),
+    api("set putaway rule", f"{PUR}/putaway-rules", {INVENTORY_CONFIGURE},
+        {"warehouse": "MAIN", "category_id": "{category}", "location": "MAIN/A"}, method="PUT"),
+    api("remove putaway rule", f"{PUR}/putaway-rules/{{putaway_rule}}", {INVENTORY_CONFIGURE}, method="DELETE"),
+    api("set location capacity", f"{PUR}/location-capacities", {INVENTORY_CONFIGURE},
+        {"location": "MAIN/A/02", "capacity": 500}, method="PUT"),
+    form("put away (form)", "/erp/purchasing/putaway", {INVENTORY_MOVE},
+         {"sku": "SKU-001", "quantity": "1", "from_location": "MAIN/A/01", "to_location": "MAIN/A/02"}),
+    form("set putaway rule (form)", "/erp/purchasing/putaway/rules", {INVENTORY_CONFIGURE},
+         {"warehouse": "MAIN", "category_id": "{category}", "location": "MAIN/A"}),
     # ---- outbound webhooks ----
     api("create webhook", "/api/v1/webhooks", {INTEGRATION_MANAGE}, {"url": "https://hooks.example.com/new"}),
     api("edit webhook", "/api/v1/webhooks/{webhook}", {INTEGRATION_MANAGE},
@@ -404,6 +426,10 @@ ACTIONS: list[Action] = [
     form("rotate webhook secret (form)", "/admin/webhooks/{webhook}/rotate-secret", {INTEGRATION_MANAGE}),
     form("send test webhook (form)", "/admin/webhooks/{webhook}/test", {INTEGRATION_MANAGE}),
     form("resend webhook delivery (form)", "/admin/webhooks/{webhook}/deliveries/{webhook_delivery}/resend",
+         {INTEGRATION_MANAGE}),
+    # ---- the integration backbone's dead letters ----
+    form("replay dead letter (form)", "/admin/integration/dead-letters/{dead_letter}/replay", {INTEGRATION_MANAGE}),
+    form("discard dead letter (form)", "/admin/integration/dead-letters/{dead_letter}/discard",
          {INTEGRATION_MANAGE}),
     # ---- tenants (owners only) ----
     form("create tenant (form)", "/admin/tenants/new", {TENANTS_MANAGE},
@@ -458,11 +484,13 @@ class Scene:
     supplier: int
     asn: int
     replenish_key: str
+    putaway_rule: int
     child_tenant: int
     uid: str
     channel_connection: int
     webhook: int
     webhook_delivery: int
+    dead_letter: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
 
 
@@ -490,7 +518,7 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
-                 channel_connection=channel_sync_scene(ctx))
+                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx))
 
 
 def channel_sync_scene(ctx: TenantCtx) -> int:
@@ -520,8 +548,25 @@ def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:
     with ctx.uow() as uow:
         sku_id = uow.execute(select(Sku.id).where(Sku.code == "SKU-001")).scalar_one()
         main = uow.execute(select(Warehouse.id).where(Warehouse.code == "MAIN")).scalar_one()
+        category = uow.execute(select(Category.id).where(Category.name == "Parts")).scalar_one()
     return {"draft_po": draft_po, "open_po": open_po, "open_po_line": line_id, "in_a_month": str(in_days(30)),
-            "supplier": supplier_id, "asn": asn, "replenish_key": f"{sku_id}.{main}"}
+            "supplier": supplier_id, "asn": asn, "replenish_key": f"{sku_id}.{main}",
+            "putaway_rule": perform(ctx.engine, ctx.actor, purchasing_putaway.set_putaway_rule,
+                                    purchasing_putaway.SetPutawayRule(warehouse="NORTH", category_id=category,
+                                                                      location="NORTH/B"))}
+
+
+def dead_letter_scene(ctx: TenantCtx) -> int:
+    """A consumer gave up on an event of this tenant: a dead letter, as the dispatcher records it."""
+    failing = Consumer("matrix.failing", frozenset({"matrix.ping.v1"}), lambda uow, event: None, max_attempts=1)
+    with ctx.uow() as uow:
+        [event_id] = add_events(uow, [("matrix.ping.v1", {})])
+    with ctx.uow() as uow:
+        row = uow.conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.event_id == event_id)).one()
+    record_failure(ctx.engine, failing, event_from_row(row), row.id, RuntimeError("the receiver is down"),
+                   Settings())
+    with ctx.uow() as uow:
+        return uow.conn.execute(select(Delivery.id).where(Delivery.event_id == event_id)).scalar_one()
 
 
 def webhook_scene(ctx: TenantCtx) -> dict[str, int]:
@@ -762,7 +807,7 @@ def test_role_against_order_request(action: Action, state: str | None, role: str
 
 # ---- every mutating route has a row --------------------------------------------------------------------------
 
-GUARDED_PREFIXES = ("/api/v1/", "/admin/", "/erp/")
+GUARDED_PREFIXES = ("/api/v1/", "/admin/", "/erp/", "/m/")
 # Not guarded by a staff permission, by design (each is tested where it lives):
 NOT_PERMISSION_GUARDED = {
     # the headless storefront: an anonymous shopper's cart and checkout, acting as the shop (sales/storefront_api)
@@ -783,10 +828,13 @@ def _shape(method: str, url: str) -> tuple[str, str]:
 
 
 def _covered() -> set[tuple[str, str]]:
+    from tests.documents.test_permission_matrix_documents import ACTIONS as DOCUMENT_ACTIONS  # imports this module
     from tests.fulfilment.test_picking_permissions import ACTIONS as FULFILMENT_ACTIONS  # imports this module
     from tests.returns.test_permission_matrix_returns import ACTIONS as RETURN_ACTIONS  # imports this module
+    from tests.web.mobile.test_mobile_permissions import ACTIONS as MOBILE_ACTIONS  # imports this module
 
-    rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS
+    rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS + MOBILE_ACTIONS
+    rows += DOCUMENT_ACTIONS
     shapes = {_shape(a.method if a.via == "api" else "POST", a.url) for a in rows}
     # Rows use a SKU code where the route takes one.
     shapes |= {(m, re.sub(r"/skus/SKU-\d+/", "/skus/{}/", u)) for m, u in shapes}
@@ -800,9 +848,10 @@ def mutating_routes(app: Any) -> list[tuple[str, str]]:
 
 
 def test_every_mutating_api_route_and_form_post_has_a_row(client: TestClient) -> None:
-    """A new POST/PUT/PATCH/DELETE under /api/v1, /admin or /erp must get a row in one of the tables (here, the
-    orders table below, tests/returns/test_permission_matrix_returns.py or tests/fulfilment/
-    test_picking_permissions.py), or a reason in NOT_PERMISSION_GUARDED."""
+    """A new POST/PUT/PATCH/DELETE under /api/v1, /admin, /erp or /m must get a row in one of the tables (here, the
+    orders table below, tests/returns/test_permission_matrix_returns.py, tests/fulfilment/
+    test_picking_permissions.py or tests/web/mobile/test_mobile_permissions.py), or a reason in
+    NOT_PERMISSION_GUARDED."""
     covered = _covered()
     routes = [r for r in mutating_routes(client.app) if r[1].startswith(GUARDED_PREFIXES)]
     assert len(routes) > 100, "the route walk found too few routes: does it still see included routers?"

@@ -48,8 +48,10 @@ from stockyard.core.actor import Actor, system_actor
 from stockyard.core.audit import AuditEntry
 from stockyard.core.files import file_store
 from stockyard.core.mail import mail_dir, stored_mail
+from stockyard.core.outbox import OutboxEvent, add_events
 from stockyard.core.settings import Settings
 from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.documents import services as documents
 from stockyard.fulfilment import execution_queries, picking, shipments, waves
 from stockyard.fulfilment.config import (
     BandIn,
@@ -68,9 +70,12 @@ from stockyard.identity.passwords import request_password_reset
 from stockyard.identity.services import create_api_key, create_tenant, create_user
 from stockyard.integration.channels import connections as channel_connections
 from stockyard.integration.channels import mapping as channel_mapping
+from stockyard.integration.consumers import Consumer
+from stockyard.integration.dispatch import event_from_row, record_failure
 from stockyard.integration.webhooks import services as webhooks
 from stockyard.inventory import counts, min_stock, movements, reservations, transfers, warehouses
 from stockyard.inventory.models import Location
+from stockyard.purchasing import putaway, receiving
 from stockyard.purchasing import services as purchasing
 from stockyard.returns import services as returns
 from stockyard.returns.models import ReturnPhoto
@@ -140,10 +145,11 @@ class Data:
     mail: str = ""
     supplier: int = 0
     purchase_order: int = 0
-    channel_connection: int = 0  # a site connected to `channel`, with `sku` mapped
+    document: int = 0  # the transfer document of `transfer`
     wave: int = 0  # a pick wave of one order of 2 × `sku`, one unit picked
     pick_list: int = 0  # that order's pick list (open)
     webhook: int = 0  # a webhook subscription with one test delivery queued
+    channel_connection: int = 0  # a site connected to `channel`, with `sku` mapped
 
 
 @dataclass(frozen=True)
@@ -192,15 +198,21 @@ PATH_PARAMS: dict[str, Param] = {
     "photo_id": Param(lambda d: d.return_photo, shows_mark=False),
     "address_id": Param(lambda d: d.address),
     "purchase_order_id": Param(lambda d: d.purchase_order),
-    "connection_id": Param(lambda d: d.channel_connection),
-    "webhook_id": Param(lambda d: d.webhook),
+    "document_id": Param(lambda d: d.document),
     "supplier_id": Param(lambda d: d.supplier),
     "wave_id": Param(lambda d: d.wave),
     "pick_list_id": Param(lambda d: d.pick_list),
     "order_id": Param(lambda d: d.order),
+    "webhook_id": Param(lambda d: d.webhook),
+    "connection_id": Param(lambda d: d.channel_connection),
 }
 ROUTE_PARAMS: dict[tuple[str, str], Param] = {
     ("/admin/roles/builtin/{name}", "name"): shared("sales"),
+    # The documents of one object: the kind of object is the same in every tenant, its id is the tenant's own.
+    ("/erp/documents/for/{subject_type}/{subject_id}", "subject_type"): shared("transfer"),
+    ("/erp/documents/for/{subject_type}/{subject_id}", "subject_id"): Param(lambda d: d.transfer),
+    ("/api/v1/documents/for/{subject_type}/{subject_id}", "subject_type"): shared("transfer"),
+    ("/api/v1/documents/for/{subject_type}/{subject_id}", "subject_id"): Param(lambda d: d.transfer),
     ("/admin/dev/mail/{name}", "name"): Param(lambda d: d.mail),
     # The confirmation page is reached by the charge's unguessable reference, signed in or not (like a card issuer's).
     ("/pay/test/{reference}", "reference"): Param(lambda d: d.charge, owned=False),
@@ -238,8 +250,8 @@ PUBLIC_PATHS = {"/", "/healthz", "/login", "/login/code", "/password/forgot", "/
 # description); its reference must still be A's own, or it answers 404.
 # The journal's lines carry amounts, accounts and document numbers, nothing named by the tenant; its isolation is
 # tested with the entries themselves in tests/billing/test_journal.py.
-SHOWS_NO_TENANT_DATA: set[str] = {"/pay/test/{reference}", "/api/v1/accounting/journal.csv",
-                                  "/api/v1/accounting/journal"}
+SHOWS_NO_TENANT_DATA: set[str] = {"/pay/test/{reference}", "/api/v1/labels/layouts", "/api/v1/accounting/journal.csv",
+                                  "/api/v1/accounting/journal", "/api/v1/events/schema"}
 # Query parameters that name an object: B's value is tried on every route that takes one.
 OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "sku": lambda d: d.sku_code,
@@ -257,6 +269,13 @@ OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "supplier_id": lambda d: d.supplier,
     "sku_id": lambda d: d.sku,
     "origin": lambda d: d.warehouse,  # the warehouse a shipping rate table is for
+    # the mobile pages' scans (web/mobile): a purchase order (its id or number), transfer, count, pick list (or
+    # its order's number), any scanned code
+    "po": lambda d: d.purchase_order,
+    "transfer": lambda d: f"TR-{d.transfer}",
+    "count": lambda d: f"CNT-{d.count}",
+    "pick": lambda d: d.order_number,
+    "code": lambda d: d.sku_code,
     "order_id": lambda d: d.order,
 }
 # Routes that read these object-naming query parameters from the query string themselves (so the walk cannot see
@@ -271,8 +290,9 @@ PLAIN_QUERY: dict[str, str | None] = {
         "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
         "document_id", "since", "until", "quantity", "currency", "on", "kind", "include_revoked", "tab", "country",
         "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
-        "drift", "days", "cover_days")
+        "drift", "days", "cover_days", "dead_page")
 } | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
+PLAIN_QUERY |= {"doc_type": None, "what": None}  # documents of one type, the label print page's source
 
 
 # ---- the two tenants ------------------------------------------------------------------------------------------
@@ -329,6 +349,7 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
     d.transfer = do(transfers.dispatch_transfer, transfers.DispatchTransfer(
         from_warehouse=d.warehouse_code, to_warehouse=f"{mark}W2", note=f"Transfer {mark}",
         lines=[{"sku": d.sku_code, "from_location": d.location_code, "quantity": 3}]))
+    d.document = do(documents.issue_document, file_store(settings), "transfer", d.transfer).id
     d.count = do(counts.open_count, counts.OpenCount(warehouse=d.warehouse_code, locations=[d.location_code],
                                                      note=f"Count {mark}"))
     do(min_stock.set_min_stock_rule, sku=d.sku_code, warehouse=d.warehouse_code, minimum=100)
@@ -359,6 +380,12 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
         supplier=d.supplier, warehouse=d.warehouse, note=f"PO {mark}",
         lines=[purchasing.POLineIn(sku=d.sku_code, quantity=5, unit_cost=Decimal("2.10"))])).id
     do(purchasing.send_purchase_order, d.purchase_order)
+    do(warehouses.create_location, warehouses.CreateLocation(warehouse=d.warehouse_code, code="DOCK", kind="bin",
+                                                             type="receiving"))
+    do(receiving.receive_blind, receiving.BlindReceipt(warehouse=d.warehouse_code, supplier=d.supplier,
+                                                       lines=[receiving.BlindLine(sku=d.sku_code, quantity=2)]))
+    do(putaway.set_putaway_rule, putaway.SetPutawayRule(warehouse=d.warehouse_code, category_id=d.category,
+                                                        location=f"{d.warehouse_code}/A"))
     fulfilment_objects(engine, actor, d)
 
     d.webhook = do(webhooks.create_subscription, webhooks.SubscriptionIn(
@@ -378,7 +405,18 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
                                          ).scalar_one()
     request_password_reset(engine, settings, tenant_slug=d.slug, email=d.owner_email, link_base="http://test")
     d.mail = stored_mail(mail_dir(settings), d.tenant_id)[0].name
+    dead_letter(engine, actor, mark)
     return d
+
+
+def dead_letter(engine: Engine, actor: Actor, mark: str) -> None:
+    """A consumer gave up on one of the tenant's events (the integration page lists it with its error)."""
+    with UnitOfWork(engine, actor) as uow:
+        [event_id] = add_events(uow, [("isolation.ping.v1", {})])
+    with UnitOfWork(engine, readonly=True) as uow:
+        row = uow.conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.event_id == event_id)).one()
+    failing = Consumer("isolation.failing", frozenset({row.type}), lambda uow, event: None, max_attempts=1)
+    record_failure(engine, failing, event_from_row(row), row.id, RuntimeError(f"Receiver {mark} is down"), Settings())
 
 
 def sales_objects(engine: Engine, settings: Settings, actor: Actor, d: Data, earlier: int) -> None:
