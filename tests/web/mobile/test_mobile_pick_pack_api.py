@@ -37,10 +37,11 @@ def refused(api: Api, tenant: TenantCtx, url: str, body: dict[str, Any], status:
 def test_pick_pack_and_ship_an_order_by_scanning(tenant: TenantCtx, operator: Api, scene: Scene) -> None:
     order_id = scene.order({"SKU-001": 2})
     scene.wave()
-    lists = operator.get(f"{M}/pick-lists").json()
+    lists = operator.get(f"{M}/picking").json()["pick_lists"]
     assert len(lists) == 1 and lists[0]["lines_left"] == 1
-    plist = operator.get(f"{M}/pick-lists/{lists[0]['id']}").json()
+    plist = operator.get(f"{M}/picking", params={"pick": lists[0]["order"]}).json()
     number = plist["order"]
+    assert plist["next_line_id"] == plist["lines"][0]["line_id"]
     line = plist["lines"][0]
     assert (line["location"], line["sku"], line["remaining"]) == ("MAIN/A/01", "SKU-001", 2)
     picks = f"{M}/pick-lists/{plist['id']}/picks"
@@ -71,6 +72,7 @@ def test_pick_pack_and_ship_an_order_by_scanning(tenant: TenantCtx, operator: Ap
     assert picked.json()["message"] == f"Picked 2 × SKU-001 from MAIN/A/01; PL-{plist['id']} is complete: pack " \
                                        f"order {number}"
 
+    assert operator.get(f"{M}/packing").json() == {"warehouse": "MAIN", "orders": [number]}
     packed = operator.post(f"{M}/packing/items", {"order": number, "sku": BARCODES["SKU-001"], "quantity": 2})
     assert packed.status_code == 200, packed.text
     assert packed.json()["message"] == "Packed 2 × SKU-001 into parcel 1; everything picked is packed"
@@ -95,7 +97,8 @@ def test_pick_pack_and_ship_an_order_by_scanning(tenant: TenantCtx, operator: Ap
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["message"] == f"Shipped order {number} (1 shipment)"
     assert level(tenant, "SKU-001", "MAIN/A/01") == (3, 0)
-    assert operator.get(f"{M}/pick-lists").json() == []
+    assert operator.get(f"{M}/picking").json()["pick_lists"] == []
+    assert operator.get(f"{M}/packing").json()["orders"] == []
     assert order_id == shipped.json()["id"]
 
 
@@ -105,6 +108,7 @@ def test_an_order_of_another_warehouse_is_not_packed_here(tenant: TenantCtx, cli
     scene.wave()
     _, key = tenant.user("warehouse_operator")
     anyone = Api(client, {"Authorization": f"Bearer {key}"})
-    number = anyone.get(f"{M}/pick-lists").json()[0]["order"]
+    number = anyone.get(f"{M}/picking").json()["pick_lists"][0]["order"]
     assert anyone.get("/api/v1/mobile/warehouses/NORTH/packing", params={"order": number}).status_code == 422
-    assert anyone.get("/api/v1/mobile/warehouses/NORTH/pick-lists").json() == []
+    assert anyone.get("/api/v1/mobile/warehouses/NORTH/picking", params={"pick": number}).status_code == 422
+    assert anyone.get("/api/v1/mobile/warehouses/NORTH/picking").json()["pick_lists"] == []

@@ -149,24 +149,23 @@ def count_item(warehouse: str, count_id: int, cmd: workflows.CountItem, engine: 
     return _outcome(perform(engine, actor, workflows.count_item, wh.id, count_id, cmd))
 
 
-@router.get(W + "/pick-lists", summary="Open pick lists")
-def pick_lists(warehouse: str, engine: EngineDep, actor: ApiActor) -> list[dict[str, Any]]:
-    """The warehouse's open pick lists, oldest first: `PL-<id>`, the order and how many lines are left."""
+@router.get(W + "/picking", summary="Pick lists to pick")
+def picking_state(warehouse: str, engine: EngineDep, actor: ApiActor, pick: str = "") -> dict[str, Any]:
+    """Without `pick`: the warehouse's open pick lists, oldest first (`PL-<id>`, the order, lines left). With `pick`
+    (a scanned pick list number `PL-12` or an order number): that list's lines in walking order with what is left to
+    pick; `next_line_id` is the one to go to."""
     wh = _warehouse(engine, actor, warehouse)
-    return [{"id": p.id, "code": f"PL-{p.id}", "order": p.order_number, "lines_left": p.lines_left}
-            for p in read(engine, actor, scan.pick_lists, wh.id)]
-
-
-@router.get(W + "/pick-lists/{pick_list_id}", summary="A pick list, in walking order")
-def pick_list(warehouse: str, pick_list_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    """Its lines in walking order with what is left to pick; `next_line_id` is the one to go to."""
-    wh = _warehouse(engine, actor, warehouse)
-    view = read(engine, actor, workflows.list_here, wh.id, pick_list_id)
-    return {"id": view.id, "code": f"PL-{view.id}", "state": view.state, "order": view.order_number,
-            "next_line_id": view.next_line.id if view.next_line else None,
-            "lines": [{"line_id": line.id, "location": line.location, "sku": line.sku, "name": line.name,
-                       "quantity": line.quantity, "picked": line.picked, "remaining": line.remaining,
-                       "state": line.state} for line in view.lines]}
+    out: dict[str, Any] = {"warehouse": wh.code}
+    if not pick:
+        out["pick_lists"] = [{"id": p.id, "code": f"PL-{p.id}", "order": p.order_number, "lines_left": p.lines_left}
+                             for p in read(engine, actor, scan.pick_lists, wh.id)]
+        return out
+    view = read(engine, actor, workflows.list_here, wh.id, read(engine, actor, scan.pick_list_in, wh.id, pick))
+    return out | {"id": view.id, "code": f"PL-{view.id}", "state": view.state, "order": view.order_number,
+                  "next_line_id": view.next_line.id if view.next_line else None,
+                  "lines": [{"line_id": line.id, "location": line.location, "sku": line.sku, "name": line.name,
+                             "quantity": line.quantity, "picked": line.picked, "remaining": line.remaining,
+                             "state": line.state} for line in view.lines]}
 
 
 @router.post(W + "/pick-lists/{pick_list_id}/picks", summary="Confirm a pick")
@@ -187,12 +186,15 @@ def short_pick(warehouse: str, pick_list_id: int, cmd: workflows.ShortPick, engi
     return _outcome(perform(engine, actor, workflows.short_pick, wh.id, pick_list_id, cmd))
 
 
-@router.get(W + "/packing", summary="An order at the pack station")
-def packing_state(warehouse: str, order: str, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
-    """By order number: per item the units picked here and in parcels, and the parcels with their state."""
+@router.get(W + "/packing", summary="Orders at the pack station")
+def packing_state(warehouse: str, engine: EngineDep, actor: ApiActor, order: str = "") -> dict[str, Any]:
+    """Without `order`: the orders with picked units here not yet in a parcel. With `order` (its number): per item
+    the units picked here and in parcels, and the parcels with their state."""
     wh = _warehouse(engine, actor, warehouse)
+    if not order:
+        return {"warehouse": wh.code, "orders": read(engine, actor, scan.orders_to_pack, wh.id)}
     view = read(engine, actor, scan.order_to_pack, wh.id, order)
-    return {"order": view.number, "status": view.status, "left_to_pack": view.left_to_pack,
+    return {"warehouse": wh.code, "order": view.number, "status": view.status, "left_to_pack": view.left_to_pack,
             "lines": [{"sku": line.sku, "picked": line.picked, "packed": line.packed} for line in view.lines],
             "parcels": [{"parcel": no, "state": state, "units": units} for no, state, units in view.parcels]}
 

@@ -390,3 +390,21 @@ def order_to_pack(uow: UnitOfWork, warehouse_id: int, text: str) -> PackView:
     lines = [PackLine(code, int(picked.get(code) or 0), int(packed.get(code) or 0))
              for code in sorted(set(picked) | set(packed))]
     return PackView(order.id, order.number, order.status, lines, parcels)
+
+
+@requires(FULFILMENT_PACK)
+def orders_to_pack(uow: UnitOfWork, warehouse_id: int) -> list[str]:
+    """Numbers of the orders with units picked in this warehouse that are not all in parcels yet, oldest first."""
+    t = uow.tenant_id
+    picked = (select(_pk.c.order_id, func.sum(_pl.c.picked).label("units")).join(_pk, _pk.c.id == _pl.c.pick_list_id)
+              .where(_pl.c.tenant_id == t, _pk.c.warehouse_id == warehouse_id, _pk.c.order_id.is_not(None),
+                     _pl.c.state.in_(("open", "picked", "short")))
+              .group_by(_pk.c.order_id).subquery())
+    packed = (select(_pc.c.order_id, func.sum(_pi.c.quantity).label("units")).join(_pc, _pc.c.id == _pi.c.parcel_id)
+              .where(_pc.c.tenant_id == t, _pc.c.warehouse_id == warehouse_id).group_by(_pc.c.order_id).subquery())
+    return list(uow.conn.execute(
+        select(_orders.c.number).join(picked, picked.c.order_id == _orders.c.id)
+        .outerjoin(packed, packed.c.order_id == _orders.c.id)
+        .where(_orders.c.tenant_id == t, _orders.c.status == "picking", picked.c.units > 0,
+               picked.c.units > func.coalesce(packed.c.units, 0))
+        .order_by(_orders.c.id)).scalars())
