@@ -137,3 +137,15 @@ def test_bad_scans_are_refused_and_change_nothing(tenant: TenantCtx, client: Tes
     refused(op, tenant, f"{M}/MAIN/transfers", {"to_warehouse": "NORTH", "sku": "SKU-001",
                                                 "from_location": "MAIN/A/01", "quantity": 4}, 409, "quantity")
     refused(op, tenant, f"{M}/MAIN/receipts", {"sku": "SKU-001", "quantity": 0}, 422, "quantity")
+
+
+def test_the_mobile_api_is_documented(client: TestClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    mobile = {path: ops for path, ops in paths.items() if path.startswith("/api/v1/mobile/")}
+    assert len(mobile) >= 15
+    for path, ops in mobile.items():
+        for method, op in ops.items():
+            assert op["tags"] == ["mobile"], (method, path)
+            assert op.get("summary") and op.get("description"), f"{method} {path} needs a summary and a description"
+    receipts = mobile["/api/v1/mobile/warehouses/{warehouse}/receipts"]["post"]
+    assert "blind receipt" in receipts["description"]
