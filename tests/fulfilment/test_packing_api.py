@@ -90,4 +90,20 @@ def test_the_erp_pages_release_a_wave_and_show_the_pick_list_and_pack_station(te
     assert wrong.status_code == 422 and "this line needs SKU-001" in wrong.text
     sc.pick_all(order_id)
     station = client.get(f"/erp/fulfilment/pack?order_id={order_id}")
-    assert station.status_code == 200 and "Scan the item" in station.text
+    assert station.status_code == 200 and "Scan the item" in station.text and "Print packing slip" in station.text
+    base = f"/erp/fulfilment/pack/{order_id}"
+    twice = None
+    for _ in range(2):
+        twice = client.post(f"{base}/item", data={"csrf_token": csrf, "scanned_barcode": BARCODES["SKU-001"],
+                                                  "parcel_no": "1"}, follow_redirects=False)
+    assert twice is not None and twice.status_code == 409 and "packed already" in twice.text
+    closed = client.post(f"{base}/close", data={"csrf_token": csrf, "parcel_no": "1", "weight_grams": "800",
+                                                "length_mm": "300", "width_mm": "200", "height_mm": "100"},
+                         follow_redirects=False)
+    assert closed.status_code == 303
+    packed = client.get(closed.headers["location"])
+    assert "Carrier service" in packed.text and "DHL Standard" in packed.text
+    shipped = client.post(f"{base}/ship", data={"csrf_token": csrf}, follow_redirects=False)
+    assert shipped.status_code == 303
+    assert detail(sc.shop, order_id).status == "shipped"
+    assert_ledger_consistent(tenant)
