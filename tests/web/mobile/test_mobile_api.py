@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from stockyard.inventory.verify import verify_levels
 from tests.conftest import Api, TenantCtx
 from tests.factories import receive
 from tests.inventory.support import level, tenant_rows
@@ -86,6 +87,7 @@ def test_blind_receipt_move_transfer_and_count(tenant: TenantCtx, client: TestCl
     recorded = op.post(f"{M}/MAIN/counts/{count}/lines", {"location": "MAIN/A/01", "sku": "SKU-002", "counted": 0})
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["message"] == f"Counted 0 × SKU-002 at MAIN/A/01 on CNT-{count}"
+    assert verify_levels(tenant.engine, tenant.tenant_id) == []
 
 
 def test_write_off_needs_inventory_adjust(tenant: TenantCtx, client: TestClient, floor: Floor) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from stockyard.inventory.verify import verify_levels
 from tests.conftest import Api, TenantCtx
 from tests.fulfilment.execution_scene import BARCODES, Scene, build_scene
 from tests.inventory.support import level, tenant_rows
@@ -100,6 +101,7 @@ def test_pick_pack_and_ship_an_order_by_scanning(tenant: TenantCtx, operator: Ap
     assert operator.get(f"{M}/picking").json()["pick_lists"] == []
     assert operator.get(f"{M}/packing").json()["orders"] == []
     assert order_id == shipped.json()["id"]
+    assert verify_levels(tenant.engine, tenant.tenant_id) == []  # the levels agree with the ledger
 
 
 def test_an_order_of_another_warehouse_is_not_packed_here(tenant: TenantCtx, client: TestClient,
