@@ -327,6 +327,13 @@ ACTIONS: list[Action] = [
     api("unmap SKU from a site", "/api/v1/channels/connections/{channel_connection}/sync/unmap", {CHANNELS_MANAGE},
         {"sku": "SKU-001"}),
     api("full resync of a site", "/api/v1/channels/connections/{channel_connection}/sync/resync", {CHANNELS_MANAGE}),
+    api("channel sync pool", "/api/v1/channels/connections/{channel_connection}/sync/settings", {CHANNELS_MANAGE},
+        {"stock_share_pct": 50, "stock_buffer": 1}, method="PUT"),
+    api("map SKU to a site", "/api/v1/channels/connections/{channel_connection}/sync/skus", {CHANNELS_MANAGE},
+        {"sku": "SKU-002", "external_id": "EXT-2"}, method="PUT"),
+    api("unmap SKU from a site", "/api/v1/channels/connections/{channel_connection}/sync/unmap", {CHANNELS_MANAGE},
+        {"sku": "SKU-001"}),
+    api("full resync of a site", "/api/v1/channels/connections/{channel_connection}/sync/resync", {CHANNELS_MANAGE}),
     # ---- shipping configuration ----
     form("create zone (form)", "/admin/shipping/zones/new", {SETTINGS_MANAGE},
          {"name": "Austria", "countries": "AT", "position": "1", "active": "on"}),

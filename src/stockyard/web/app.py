@@ -39,6 +39,7 @@ from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.integration.api import router as events_api
 from stockyard.integration.channels.api import router as channel_connections_api
+from stockyard.integration.channels.sync_api import router as channel_sync_api
 from stockyard.integration.channels.sync_views import router as channel_sync_admin
 from stockyard.integration.channels.views import router as channel_connections_admin
 from stockyard.integration.views import router as integration_admin
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     api.include_router(orders_api)
     api.include_router(documents_api)
     api.include_router(channel_connections_api)
+    api.include_router(channel_sync_api)
     api.include_router(mobile_api)
     api.include_router(webhooks_api)
     api.include_router(events_api)
