@@ -9,6 +9,7 @@ from stockyard.core.uow import perform
 from stockyard.fulfilment import picking
 from stockyard.fulfilment.execution_models import PickDiscrepancy
 from stockyard.fulfilment.picking import ConfirmPick, ReportShortPick
+from stockyard.sales import orders
 from tests.conftest import TenantCtx
 from tests.factories import receive
 from tests.fulfilment.execution_scene import BARCODES, build_scene
@@ -135,4 +136,18 @@ def test_a_replenishment_task_moves_units_to_the_pick_location_through_the_ledge
     assert level(tenant, "SKU-001", "MAIN/P/01") == (3, 0)
     assert level(tenant, "SKU-001", "MAIN/A/01") == (2, 0)
     assert read(tenant.engine, tenant.actor, picking.pick_list, list_id).state == "picked"
+    assert_ledger_consistent(tenant)
+
+
+def test_an_order_cancelled_or_held_while_picking_is_not_picked_on(tenant: TenantCtx) -> None:
+    sc = build_scene(tenant)
+    held = sc.order({"SKU-001": 1})
+    cancelled = sc.order({"SKU-002": 1})
+    sc.wave()
+    perform(tenant.engine, tenant.actor, orders.hold_order, held, "address check")
+    perform(tenant.engine, tenant.actor, orders.cancel_order, cancelled, "customer changed their mind")
+    err = assert_refused(tenant, Conflict, "pick_list_id", picking.confirm_pick, scan(sc.list_for(held)))
+    assert "on hold" in str(err)
+    assert_refused(tenant, Conflict, "pick_list_id", picking.confirm_pick, scan(sc.list_for(cancelled)))
+    assert level(tenant, "SKU-002", "MAIN/A/01") == (3, 0)  # the cancelled order's units are free again
     assert_ledger_consistent(tenant)

@@ -178,6 +178,11 @@ def _open_list(uow: UnitOfWork, pick_list_id: int) -> Any:
     actor.require_warehouse(row.warehouse_id)
     if row.state != "open":
         raise Conflict(f"pick list {pick_list_id} is {row.state}", field="pick_list_id")
+    if row.order_id is not None:  # a held or cancelled order is not picked on
+        o = Order.__table__
+        number, status = uow.conn.execute(select(o.c.number, o.c.status).where(o.c.id == row.order_id)).one()
+        if status != "picking":
+            raise Conflict(f"order {number} is {status.replace('_', ' ')}: stop picking it", field="pick_list_id")
     return row
 
 
