@@ -10,6 +10,7 @@ from stockyard.analytics.warehouse_dashboard import open_receipts, warehouse_act
 from stockyard.core.uow import perform, read
 from stockyard.sales import orders
 from tests.conftest import TenantCtx
+from tests.fulfilment.execution_scene import build_scene
 from tests.purchasing.support import draft, in_days, sent, supplier
 from tests.sales.order_fixtures import checkout_order
 from tests.sales.shop_setup import build_shop
@@ -69,3 +70,17 @@ def test_the_dashboard_page_shows_charts(tenant: TenantCtx, client: TestClient) 
     assert all(svg.startswith("<svg") for svg in svgs)
     titles = ("Shipped lines per day", "Inventory value at cost", "Inventory turnover by category")
     assert [sum(title in svg for svg in svgs) for title in titles] == [1, 1, 1]
+
+
+def test_picked_lines_make_the_pick_rate(tenant: TenantCtx) -> None:
+    scene = build_scene(tenant)
+    first, second = scene.order({"SKU-001": 2}), scene.order({"SKU-001": 1, "SKU-002": 1})
+    scene.wave()
+    assert read(tenant.engine, tenant.actor, warehouse_activity)["picking"]["lines"] == 0
+    scene.pick_all(first)
+    scene.pick_all(second)
+    picking = read(tenant.engine, tenant.actor, warehouse_activity)["picking"]
+    assert (picking["lines"], picking["units"]) == (3, 4)
+    assert picking["operators"] == [(tenant.actor.name, 3)]
+    # Three lines within seconds are spread over the least active time (a quarter of an hour): 12 lines an hour.
+    assert picking["per_hour"] == 12.0

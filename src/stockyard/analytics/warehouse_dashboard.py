@@ -14,6 +14,7 @@ from stockyard.analytics.domain import Turnover, root_of, turnover
 from stockyard.catalog.models import Category, Product, Sku
 from stockyard.core.clock import utcnow
 from stockyard.core.uow import UnitOfWork, requires
+from stockyard.fulfilment.execution_models import PickLine
 from stockyard.fulfilment.models import Shipment, ShipmentLine
 from stockyard.identity.domain import INVENTORY_VIEW
 from stockyard.inventory.domain import STOCKED_USAGES, Reason
@@ -28,6 +29,9 @@ OPEN_PO_STATES = ("sent", "partially_received")
 PIPELINE = (("allocated", "to pick"), ("partially_allocated", "to pick (part)"), ("picking", "to pack"),
             ("packed", "to ship"))
 UNCATEGORISED = "Uncategorised"
+PICK_RATE_HOURS = 8
+# The least working time a pick rate is spread over, so that two quick scans do not read as thousands an hour.
+MIN_ACTIVE_HOURS = 0.25
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,22 @@ def shipped_lines_by_day(uow: UnitOfWork, today: date, days: int = 14) -> list[t
         lines, units = found.get(current.isoformat(), (0, 0))
         out.append((current, lines, units))
     return out
+
+
+def pick_rate(uow: UnitOfWork, now: datetime, hours: int = PICK_RATE_HOURS) -> dict[str, Any]:
+    """Pick lines finished (picked in full or closed short) in the last `hours` hours: how many, per operator, and
+    lines per hour over the time between the first finished line and now."""
+    since = now - timedelta(hours=hours)
+    rows = uow.execute(
+        select(PickLine.picked_by_name, func.count(), func.sum(PickLine.picked), func.min(PickLine.picked_at))
+        .where(PickLine.state.in_(("picked", "short")), PickLine.picked_at >= since)
+        .group_by(PickLine.picked_by_name)).all()
+    lines = sum(int(r[1]) for r in rows)
+    first = min((r[3] for r in rows), default=None)
+    active = max((now - first).total_seconds() / 3600, MIN_ACTIVE_HOURS) if first else None
+    return {"hours": hours, "lines": lines, "units": sum(int(r[2] or 0) for r in rows),
+            "per_hour": round(lines / active, 1) if active else 0.0,
+            "operators": sorted(((r[0] or "?", int(r[1])) for r in rows), key=lambda r: (-r[1], r[0]))}
 
 
 def _root_categories(uow: UnitOfWork) -> dict[int, tuple[int | None, str]]:
@@ -139,4 +159,5 @@ def warehouse_activity(uow: UnitOfWork) -> dict[str, Any]:
     by_day = shipped_lines_by_day(uow, today)
     return {"today": today, "receipts": open_receipts(uow, today), "pipeline": order_pipeline(uow),
             "shipped_today": {"lines": by_day[-1][1], "units": by_day[-1][2]}, "shipped_by_day": by_day,
+            "picking": pick_rate(uow, now),
             "turnover": turnover_by_category(uow, now)}
