@@ -126,8 +126,9 @@ PNG = _png()
 
 
 SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
-# A file of channel orders with its header only: accepted, and nothing to create.
-CHANNEL_ORDERS_CSV = "order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_country\n"
+# A file of one order of a connected site (integration/channels/csv_orders.py).
+CHANNEL_ORDERS_CSV = ("order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_postcode,ship_country\n"
+                      "PM-1,buyer@example.com,SKU-001,1,9.00,Hafenstraße 1,Hamburg,20095,DE\n")
 
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
