@@ -1,6 +1,7 @@
 """Documents and labels through the back-office pages and the JSON API, as staff use them."""
 
 import re
+from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from stockyard.core.mail import mail_dir
 from stockyard.core.uow import perform
+from stockyard.purchasing.services import CreatePurchaseOrder, CreateSupplier, create_purchase_order, create_supplier
 from stockyard.sales import orders
 from tests.conftest import Api, TenantCtx
 from tests.documents.support import decoded, pdf_text
@@ -135,3 +137,19 @@ def test_documents_and_labels_api(tenant: TenantCtx, api: Api) -> None:
     assert "^BCN" in zpl.text and "^FDSKU-001^FS" in zpl.text
     assert {lay["key"] for lay in api.get("/api/v1/labels/layouts").json()["items"]} == {
         "a4-3x8", "a4-3x7", "57x32", "100x150"}
+
+
+def test_purchase_order_page_prints_the_order(tenant: TenantCtx, browser: TestClient) -> None:
+    build_world(tenant)
+    e, a = tenant.engine, tenant.actor
+    perform(e, a, create_supplier, CreateSupplier(code="BOSCH", name="Bosch Parts", currency="EUR"))
+    po = perform(e, a, create_purchase_order, CreatePurchaseOrder(
+        supplier="BOSCH", warehouse="MAIN", lines=[{"sku": "SKU-001", "quantity": 3, "unit_cost": Decimal("2.50")}]))
+    csrf = sign_in(browser, tenant, "warehouse_manager")
+    assert "Print purchase order" in browser.get(f"/erp/purchasing/orders/{po.id}").text
+    printed = browser.post("/erp/documents/issue", data={"csrf_token": csrf, "doc_type": "purchase_order",
+                                                          "subject_id": str(po.id)})
+    assert printed.headers["content-type"] == "application/pdf" and "Total 7.50 EUR" in pdf_text(printed.content)
+    receipt = browser.post("/erp/documents/issue", data={"csrf_token": csrf, "doc_type": "goods_receipt",
+                                                          "subject_id": str(po.id)})
+    assert receipt.status_code == 200 and f"nothing has been received against {po.number} yet" in receipt.text
