@@ -417,6 +417,12 @@ ACTIONS: list[Action] = [
          {"sku": "SKU-001", "quantity": "1", "from_location": "MAIN/A/01", "to_location": "MAIN/A/02"}),
     form("set putaway rule (form)", "/erp/purchasing/putaway/rules", {INVENTORY_CONFIGURE},
          {"warehouse": "MAIN", "category_id": "{category}", "location": "MAIN/A"}),
+    form("cancel purchase order (form)", "/erp/purchasing/orders/{draft_po}/cancel", {PURCHASING_EDIT}),
+    form("close purchase order (form)", "/erp/purchasing/orders/{open_po}/close", {PURCHASING_EDIT}),
+    form("receive purchase order (form)", "/erp/purchasing/orders/{open_po}/receive",
+         {PURCHASING_RECEIVE, INVENTORY_RECEIVE}, {"qty.{open_po_line}": "1", "location": "MAIN/A/01"}),
+    form("record shipping notice (form)", "/erp/purchasing/orders/{open_po}/asn", {PURCHASING_EDIT},
+         {"expected_on": "{in_a_month}", "carrier": "DHL"}),
     # ---- outbound webhooks ----
     api("create webhook", "/api/v1/webhooks", {INTEGRATION_MANAGE}, {"url": "https://hooks.example.com/new"}),
     api("edit webhook", "/api/v1/webhooks/{webhook}", {INTEGRATION_MANAGE},

@@ -41,9 +41,22 @@ def test_notice_receipt_putaway_and_replenishment_through_the_api(tenant: Tenant
     hint = api.get(f"{PUR}/putaway-suggestions", params={"warehouse_id": world.main, "sku_id": sku_id(api, order.id),
                                                          "quantity": 10})
     assert hint.status_code == 200 and hint.json()["items"][0]["path"] == "MAIN/A/02"
+    waiting = api.get(f"{PUR}/putaway/awaiting").json()["items"]
+    assert [(w["sku"], w["location"], w["quantity"], w["suggested_location"]) for w in waiting] == [
+        ("SKU-001", "MAIN/DOCK", 10, "MAIN/A/02"), ("SKU-002", "MAIN/DOCK", 2, "MAIN/A/01")]
     moved = api.post(f"{PUR}/putaway", {"sku": "SKU-001", "quantity": 10, "from_location": "MAIN/DOCK"})
     assert moved.status_code == 200 and moved.json()["to_location"] == "MAIN/A/02"
     assert level(tenant, "SKU-001", "MAIN/A/02") == (11, 0)
+    # a category rule sends SKU-002 (category Parts) to zone A; a capacity of 1 leaves A/01 no room for 2
+    rule = api.put(f"{PUR}/putaway-rules", {"warehouse": "MAIN", "category_id": parts_category(tenant),
+                                            "location": "MAIN/A"})
+    assert rule.status_code == 200
+    assert [r["location"] for r in api.get(f"{PUR}/putaway-rules").json()["items"]] == ["MAIN/A"]
+    assert api.put(f"{PUR}/location-capacities", {"location": "MAIN/A/01", "capacity": 1}).status_code == 200
+    waiting = api.get(f"{PUR}/putaway/awaiting").json()["items"]
+    assert [(w["sku"], w["suggested_location"]) for w in waiting] == [("SKU-002", "MAIN/A/02")]
+    assert api.client.delete(f"{PUR}/putaway-rules/{rule.json()['id']}", headers=api.headers).status_code == 204
+    assert api.get(f"{PUR}/putaway-rules").json()["items"] == []
 
     perform(tenant.engine, tenant.actor, min_stock.set_min_stock_rule, sku="SKU-002", warehouse="MAIN", minimum=6)
     suggestions = api.get(f"{PUR}/replenishment").json()["items"]
@@ -54,6 +67,15 @@ def test_notice_receipt_putaway_and_replenishment_through_the_api(tenant: Tenant
     assert drafts.status_code == 201
     assert [(o["state"], o["supplier_code"], o["lines"][0]["quantity"], o["lines"][0]["unit_cost"])
             for o in drafts.json()["items"]] == [("draft", "BOSCH", 10, "4.5000")]
+
+
+def parts_category(ctx: TenantCtx) -> int:
+    from sqlalchemy import select
+
+    from stockyard.catalog.models import Category
+
+    with ctx.uow() as uow:
+        return uow.execute(select(Category.id).where(Category.name == "Parts")).scalar_one()
 
 
 def sku_id(api: Api, order_id: int) -> int:

@@ -90,3 +90,28 @@ def test_a_reader_sees_orders_without_buttons_and_is_refused(tenant: TenantCtx, 
     assert page.status_code == 200 and order.number in page.text and "Receive now" not in page.text
     refused = client.post(f"/erp/purchasing/orders/{order.id}/close", data={"csrf_token": _token(page.text)})
     assert refused.status_code == 403
+
+
+def test_putaway_page_moves_received_stock_to_the_suggested_bin(tenant: TenantCtx, client: TestClient) -> None:
+    from stockyard.inventory import warehouses
+    from stockyard.purchasing import receiving
+    from tests.inventory.support import level
+
+    build_world(tenant)
+    perform(tenant.engine, tenant.actor, warehouses.create_location, warehouses.CreateLocation(
+        warehouse="MAIN", code="R", kind="bin", type="receiving"))
+    receive(tenant, "SKU-001", "MAIN/A/02", 1)
+    perform(tenant.engine, tenant.actor, receiving.receive_blind, receiving.BlindReceipt(
+        warehouse="MAIN", lines=[receiving.BlindLine(sku="SKU-001", quantity=6)]))
+    sign_in(client, tenant, "owner")
+    page = client.get("/erp/purchasing/putaway")
+    assert re.search(r'data-sku="SKU-001">.*?MAIN/R.*?class="path suggestion">MAIN/A/02<', page.text, re.S)
+    bad = client.post("/erp/purchasing/putaway", data={
+        "csrf_token": _token(page.text), "sku": "SKU-001", "from_location": "MAIN/R", "quantity": "6",
+        "to_location": "NORTH/B/01"})
+    assert bad.status_code == 422 and "not in the chosen warehouse" in bad.text
+    done = client.post("/erp/purchasing/putaway", data={
+        "csrf_token": _token(page.text), "sku": "SKU-001", "from_location": "MAIN/R", "quantity": "6",
+        "to_location": "MAIN/A/02"}, follow_redirects=True)
+    assert "Put away 6 × SKU-001 into MAIN/A/02" in done.text and "Nothing waits in a receiving location" in done.text
+    assert level(tenant, "SKU-001", "MAIN/A/02") == (7, 0) and level(tenant, "SKU-001", "MAIN/R") == (0, 0)

@@ -40,6 +40,9 @@ def test_an_asn_is_received_as_announced_into_the_receiving_location(world: Worl
     asn = perform(ctx.engine, ctx.actor, receiving.create_asn, order.id, receiving.CreateAsn(
         expected_on=in_days(2), carrier="DHL", tracking="JD0001", lines=[receiving.AnnouncedLine(sku="SKU-001",
                                                                                                  quantity=6)]))
+    view = read(ctx.engine, ctx.actor, queries.purchase_order_detail, order.id)
+    # announced in part: the line keeps the order's date (the notice does not say when the rest comes)
+    assert [line.expected_on for line in view.lines] == [in_days(10), in_days(10)]
     receipt = perform(ctx.engine, ctx.actor, receiving.receive_asn, asn, receiving.ReceiveAsn())
     assert receipt.state == "partially_received" and receipt.number.startswith("GR-")
     assert level(ctx, "SKU-001", "MAIN/R")[0] == 6
@@ -52,6 +55,11 @@ def test_an_asn_is_received_as_announced_into_the_receiving_location(world: Worl
         perform(ctx.engine, ctx.actor, receiving.receive_asn, asn, receiving.ReceiveAsn())
     second = perform(ctx.engine, ctx.actor, receiving.create_asn, order.id, receiving.CreateAsn(
         expected_on=in_days(3), lines=[receiving.AnnouncedLine(sku="SKU-001", quantity=4)]))
+    # the rest of SKU-001 is announced in full: it is now expected on the notice's date
+    view = read(ctx.engine, ctx.actor, queries.purchase_order_detail, order.id)
+    assert [line.expected_on for line in view.lines] == [in_days(3), in_days(10)]
+    assert read(ctx.engine, ctx.actor, queries.earliest_inbound, {view.lines[0].sku_id: 4}) == {
+        view.lines[0].sku_id: in_days(3)}
     with pytest.raises(ValidationFailed, match="not on the shipping notice"):
         perform(ctx.engine, ctx.actor, receiving.receive_asn, second, receiving.ReceiveAsn(
             lines=[services.ReceivedLine(sku="SKU-002", quantity=1)]))

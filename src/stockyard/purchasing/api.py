@@ -1,15 +1,17 @@
 """JSON API for purchasing at /api/v1/purchasing: suppliers (list, create, detail, update, the SKUs they sell),
 purchase orders (list, detail, create, send, cancel, reschedule, receive, close), advance shipping notices (create,
-receive, cancel), blind receipts, putaway suggestions and putaway, replenishment suggestions and the draft orders
-made from them. Bodies are the services' own commands."""
+receive, cancel), blind receipts, putaway (suggestions, what awaits putaway, the move, rules, location capacities),
+replenishment suggestions and the draft orders made from them. Bodies are the services' own commands."""
 
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
 
 from stockyard.core.actor import Actor
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import PURCHASING_VIEW
+from stockyard.inventory.warehouses import set_location_capacity as set_capacity
 from stockyard.purchasing import putaway, queries, receiving, replenishment, services, suppliers
 from stockyard.web.deps import ApiActor, EngineDep
 
@@ -208,3 +210,46 @@ def create_replenishment_orders(body: replenishment.CreateReplenishmentOrders, e
     _viewer(actor)
     created = perform(engine, actor, replenishment.create_replenishment_orders, body)
     return {"items": [_detail(engine, actor, c.id) for c in created]}
+
+
+@router.get("/putaway/awaiting")
+def awaiting_putaway(engine: EngineDep, actor: ApiActor, warehouse_id: int | None = None) -> dict[str, Any]:
+    """Stock lying in receiving locations, each with the best bin for it."""
+    rows = read(engine, actor, putaway.awaiting_putaway, warehouse_id)
+    return {"items": [{"sku_id": r.sku_id, "sku": r.sku_code, "warehouse_id": r.warehouse_id,
+                       "location_id": r.location_id, "location": r.location_path, "lot": r.lot,
+                       "quantity": r.on_hand, "suggested_location": r.suggestion.path if r.suggestion else None,
+                       "reasons": list(r.suggestion.reasons) if r.suggestion else []} for r in rows]}
+
+
+@router.get("/putaway-rules")
+def list_putaway_rules(engine: EngineDep, actor: ApiActor, warehouse_id: int | None = None) -> dict[str, Any]:
+    return {"items": [{"id": r.id, "warehouse": r.warehouse_code, "category_id": r.category_id,
+                       "category": r.category_name, "location": r.location_path}
+                      for r in read(engine, actor, putaway.putaway_rules, warehouse_id)]}
+
+
+@router.put("/putaway-rules")
+def set_putaway_rule(body: putaway.SetPutawayRule, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """SKUs of the category (and its subcategories without a rule) go under the location; replaces the
+    warehouse's rule for the category."""
+    return {"id": perform(engine, actor, putaway.set_putaway_rule, body)}
+
+
+@router.delete("/putaway-rules/{rule_id}", status_code=204)
+def remove_putaway_rule(rule_id: int, engine: EngineDep, actor: ApiActor) -> None:
+    perform(engine, actor, putaway.remove_putaway_rule, rule_id)
+
+
+class LocationCapacity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    location: int | str
+    capacity: int | None  # None: not limited
+
+
+@router.put("/location-capacities")
+def set_location_capacity(body: LocationCapacity, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    """How many units a location holds at most, for putaway suggestions (inventory.configure)."""
+    location_id = perform(engine, actor, set_capacity, body.location, body.capacity)
+    return {"location_id": location_id, "capacity": body.capacity}

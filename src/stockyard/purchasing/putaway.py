@@ -6,7 +6,8 @@ Services (stable names; the mobile pages and the API call them):
 - `put_away(uow, PutAway)` → the move (reason "putaway", through inventory.movements.move_stock) to the bin given,
   or to the best suggestion when none is given; a bin whose capacity the units would exceed is refused;
 - `set_putaway_rule(uow, SetPutawayRule)` / `remove_putaway_rule(uow, rule_id)`: a category's units go to a
-  location (a zone: any bin under it).
+  location (a zone: any bin under it); `putaway_rules(uow, warehouse_id=None)` lists them;
+- `awaiting_putaway(uow, warehouse_id=None)`: what lies in receiving locations, each with its best bin.
 Permissions: inventory.view to ask, inventory.move to put away, inventory.configure for rules.
 """
 
@@ -22,7 +23,7 @@ from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_CONFIGURE, INVENTORY_MOVE, INVENTORY_VIEW
 from stockyard.inventory.domain import WholeNumber
-from stockyard.inventory.models import Location, StockLevel
+from stockyard.inventory.models import Location, StockLevel, Warehouse
 from stockyard.inventory.movements import MoveStock, move_stock
 from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_warehouse
 from stockyard.purchasing.models import PutawayRule
@@ -48,6 +49,27 @@ class SetPutawayRule(_Command):
     warehouse: Ref
     category_id: int
     location: Ref  # a zone, aisle or bin of the warehouse
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    sku_id: int
+    sku_code: str
+    warehouse_id: int
+    location_id: int
+    location_path: str
+    lot: str
+    on_hand: int
+    suggestion: Suggestion | None
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: int
+    warehouse_code: str
+    category_id: int
+    category_name: str
+    location_path: str
 
 
 @dataclass(frozen=True)
@@ -160,3 +182,34 @@ def remove_putaway_rule(uow: UnitOfWork, rule_id: int) -> None:
     if gone.rowcount != 1:
         raise NotFound(f"unknown putaway rule {rule_id}", field="rule_id")
     add_event(uow, "putaway_rule.removed.v1", {"rule_id": rule_id})
+
+
+def awaiting_putaway(uow: UnitOfWork, warehouse_id: int | None = None) -> list[Awaiting]:
+    """Sellable stock lying in receiving locations (of one warehouse, or all), each with the best bin for it."""
+    uow.require(INVENTORY_VIEW)
+    stmt = (select(_levels.c.sku_id, _skus.c.code, _levels.c.warehouse_id, _levels.c.location_id, _locations.c.path,
+                   _levels.c.lot, _levels.c.on_hand - _levels.c.reserved)
+            .join(_locations, _locations.c.id == _levels.c.location_id).join(_skus, _skus.c.id == _levels.c.sku_id)
+            .where(_levels.c.tenant_id == uow.tenant_id, _locations.c.type == "receiving",
+                   _levels.c.status == "sellable", _levels.c.on_hand > _levels.c.reserved)
+            .order_by(_locations.c.path, _skus.c.code, _levels.c.lot).limit(200))
+    if warehouse_id is not None:
+        stmt = stmt.where(_levels.c.warehouse_id == warehouse_id)
+    out = []
+    for sku_id, code, wh_id, location_id, path, lot, units in uow.conn.execute(stmt):
+        best = rank_bins([b for b in _bins(uow, wh_id, sku_id) if b.location_id != location_id], int(units), 1)
+        out.append(Awaiting(sku_id, code, wh_id, location_id, path, lot, int(units), best[0] if best else None))
+    return out
+
+
+def putaway_rules(uow: UnitOfWork, warehouse_id: int | None = None) -> list[RuleRow]:
+    uow.require(INVENTORY_VIEW)
+    w = Warehouse.__table__
+    c = Category.__table__
+    stmt = (select(_rules.c.id, w.c.code, _rules.c.category_id, c.c.name, _locations.c.path)
+            .join(w, w.c.id == _rules.c.warehouse_id).join(c, c.c.id == _rules.c.category_id)
+            .join(_locations, _locations.c.id == _rules.c.location_id)
+            .where(_rules.c.tenant_id == uow.tenant_id).order_by(w.c.code, c.c.name))
+    if warehouse_id is not None:
+        stmt = stmt.where(_rules.c.warehouse_id == warehouse_id)
+    return [RuleRow(*row) for row in uow.conn.execute(stmt)]

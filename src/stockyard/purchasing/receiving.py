@@ -229,7 +229,8 @@ def receive_on_order(uow: UnitOfWork, order_id: int, cmd: ReceivePurchaseOrder) 
 
 def create_asn(uow: UnitOfWork, order_id: int, cmd: CreateAsn) -> int:
     """The supplier announced a delivery for an open order: which lines, how many, by which carrier, when. The
-    units announced may exceed what is open only within the supplier's over-receipt tolerance."""
+    units announced may exceed what is open only within the supplier's over-receipt tolerance. A line announced
+    in full is expected on the notice's date from now on (inbound and backorder dates follow)."""
     uow.require(PURCHASING_EDIT)
     order = _load(uow, order_id)
     if POState(order.state) not in OPEN_STATES:
@@ -251,11 +252,15 @@ def create_asn(uow: UnitOfWork, order_id: int, cmd: CreateAsn) -> int:
         "created_at": utcnow()}).scalar_one()
     uow.conn.execute(insert(_asn_lines), [{"tenant_id": uow.tenant_id, "asn_id": asn_id, "po_line_id": line_id,
                                            "quantity": units, "received": 0} for line_id, units in wanted])
+    # A line the notice brings in full now arrives on the notice's date: inbound and backorder dates follow it.
+    dated = [line_id for line_id, units in wanted if units >= lines[line_id].open > 0]
+    if dated:
+        uow.conn.execute(update(_lines).where(_lines.c.id.in_(dated)).values(expected_on=cmd.expected_on))
     add_event(uow, "asn.created.v1", {
         "asn_id": asn_id, "purchase_order_id": order.id, "number": order.number, "reference": cmd.reference,
         "carrier": cmd.carrier, "tracking": cmd.tracking, "expected_on": cmd.expected_on.isoformat(),
-        "lines": [{"line_id": line_id, "sku": lines[line_id].sku_code, "quantity": units}
-                  for line_id, units in wanted]})
+        "lines": [{"line_id": line_id, "sku": lines[line_id].sku_code, "quantity": units,
+                   "expected_on_changed": line_id in dated} for line_id, units in wanted]})
     return asn_id
 
 

@@ -1,8 +1,9 @@
 """Back-office purchasing pages at /erp/purchasing: suppliers (list, detail with the SKUs they sell, edit), purchase
 orders (list with filters and paging, detail with lines, notices and receipts and its actions, create), an advance
-shipping notice and its receipt, the blind receipt form, and replenishment (pick suggestions, one button makes the
-draft orders). Thin: read a query or build a command from the form, call the service, redirect (303) or show the
-form again with the message next to the field. Permissions are the services' (purchasing.view/edit/receive).
+shipping notice and its receipt, the blind receipt form, putaway (what lies in receiving locations, with the best
+bin; putaway rules), and replenishment (pick suggestions, one button makes the draft orders). Thin: read a query
+or build a command from the form, call the service, redirect (303) or show the form again with the message next to
+the field. Permissions are the services' (purchasing.view/edit/receive; inventory.move and .configure for putaway).
 """
 
 from collections.abc import Mapping
@@ -12,11 +13,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from stockyard.catalog.queries import category_paths
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
+from stockyard.identity.domain import CATALOG_VIEW
 from stockyard.inventory import queries as inventory_queries
-from stockyard.purchasing import queries, receiving, replenishment, services, suppliers
+from stockyard.purchasing import putaway, queries, receiving, replenishment, services, suppliers
 from stockyard.purchasing.domain import POState
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, page, page_route, run, see_other
@@ -185,9 +188,8 @@ def order_detail(purchase_order_id: int, request: Request, engine: EngineDep, ac
     return _order_page(request, engine, actor, purchase_order_id)
 
 
-@router.post("/orders/{purchase_order_id}/{action}")
-async def order_action(purchase_order_id: int, action: str, request: Request, engine: EngineDep,
-                       actor: PageActor) -> Response:
+async def _order_action(purchase_order_id: int, action: str, request: Request, engine: Any,
+                        actor: Actor) -> Response:
     """send, cancel, close, receive (qty.<line id> fields) or asn (a shipping notice: asn_qty.<line id> fields)."""
     form = await check_csrf(request)
     url = f"/erp/purchasing/orders/{purchase_order_id}"
@@ -223,6 +225,33 @@ async def order_action(purchase_order_id: int, action: str, request: Request, en
         return await run(_order_page, request, engine, actor, purchase_order_id, form, errors, status)
     flash(request, message)
     return see_other(url)
+
+
+@router.post("/orders/{purchase_order_id}/send")
+async def order_send(purchase_order_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await _order_action(purchase_order_id, "send", request, engine, actor)
+
+
+@router.post("/orders/{purchase_order_id}/cancel")
+async def order_cancel(purchase_order_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await _order_action(purchase_order_id, "cancel", request, engine, actor)
+
+
+@router.post("/orders/{purchase_order_id}/close")
+async def order_close(purchase_order_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await _order_action(purchase_order_id, "close", request, engine, actor)
+
+
+@router.post("/orders/{purchase_order_id}/receive")
+async def order_receive(purchase_order_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    """The units typed per line (qty.<line id>, lot.<line id>) as one goods receipt."""
+    return await _order_action(purchase_order_id, "receive", request, engine, actor)
+
+
+@router.post("/orders/{purchase_order_id}/asn")
+async def order_asn(purchase_order_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    """A shipping notice (asn_qty.<line id>; none filled: everything still open)."""
+    return await _order_action(purchase_order_id, "asn", request, engine, actor)
 
 
 @router.post("/asns/{asn_id}/receive")
@@ -311,3 +340,51 @@ async def replenishment_order(request: Request, engine: EngineDep, actor: PageAc
         return await run(_replenishment, request, engine, actor, None, 30, errors, status)
     flash(request, "Draft purchase orders created: " + ", ".join(c.number for c in created))
     return see_other("/erp/purchasing/orders?state=draft")
+
+
+# ---- putaway ----------------------------------------------------------------------------------------------------
+
+def _putaway_page(request: Request, engine: Any, actor: Actor, warehouse_id: int | None,
+                  form: Mapping[str, Any] | None = None, errors: dict[str, str] | None = None,
+                  status_code: int = 200) -> HTMLResponse:
+    categories = read(engine, actor, category_paths) if actor.can(CATALOG_VIEW) else {}
+    return page(request, actor, "erp/purchasing/putaway.html", status_code, section="purchasing",
+                rows=read(engine, actor, putaway.awaiting_putaway, warehouse_id),
+                rules=read(engine, actor, putaway.putaway_rules, warehouse_id),
+                categories=sorted(categories.items(), key=lambda kv: kv[1]),
+                warehouses=read(engine, actor, inventory_queries.list_warehouses), query={"warehouse_id": warehouse_id},
+                form=dict(form or {}), errors=errors or {})
+
+
+@router.get("/putaway", response_class=HTMLResponse)
+def putaway_list(request: Request, engine: EngineDep, actor: PageActor, warehouse_id: int | None = None) -> Response:
+    return _putaway_page(request, engine, actor, warehouse_id)
+
+
+PUTAWAY_FIELDS = ("sku", "quantity", "from_location", "to_location", "lot")
+
+
+@router.post("/putaway")
+async def putaway_submit(request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    """One row of the list: its units from the receiving location to the bin given (empty: the best bin)."""
+    form = await check_csrf(request)
+    try:
+        done = await run(perform, engine, actor, putaway.put_away, putaway.PutAway(**given(form, *PUTAWAY_FIELDS)))
+    except INPUT_ERRORS as error:
+        errors, status = field_errors(error, set(PUTAWAY_FIELDS))
+        return await run(_putaway_page, request, engine, actor, None, form, errors, status)
+    flash(request, f"Put away {form.get('quantity')} × {form.get('sku')} into {done.to_path}")
+    return see_other("/erp/purchasing/putaway")
+
+
+@router.post("/putaway/rules")
+async def putaway_rule_set(request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    form = await check_csrf(request)
+    fields = ("warehouse", "category_id", "location")
+    try:
+        await run(perform, engine, actor, putaway.set_putaway_rule, putaway.SetPutawayRule(**given(form, *fields)))
+    except INPUT_ERRORS as error:
+        errors, status = field_errors(error, set(fields))
+        return await run(_putaway_page, request, engine, actor, None, form, errors, status)
+    flash(request, "Putaway rule saved")
+    return see_other("/erp/purchasing/putaway")
