@@ -216,6 +216,13 @@ def bench_checkout(ctx: typer.Context) -> None:
     runpy.run_path(str(ROOT / "bench" / "checkout.py"), run_name="__main__")
 
 
+@bench_app.command("warehouse", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_warehouse(ctx: typer.Context) -> None:
+    """Mobile API scans per second (receive, move, pick) at concurrency 1 and 8; 1,000 invoices and labels."""
+    sys.argv = ["bench/warehouse.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "warehouse.py"), run_name="__main__")
+
+
 @bench_app.command("documents", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench_documents(ctx: typer.Context) -> None:
     """Time to generate 1,000 invoices and 1,000 labels (PDF, ZPL), and documents issued through the service."""
