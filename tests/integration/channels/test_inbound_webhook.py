@@ -9,13 +9,15 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
+from stockyard.core.crypto import encrypt_secret
 from stockyard.core.errors import Conflict
 from stockyard.core.uow import perform
 from stockyard.integration.channels.adapters.orders import order_adapter
 from stockyard.integration.channels.connections import deactivate_connection, rotate_webhook_secret
 from stockyard.integration.channels.inbound import receive_channel_order
+from stockyard.integration.channels.models import ChannelConnection
 from stockyard.sales.models import Order
 from tests.conftest import TenantCtx, new_tenant
 from tests.integration.channels.support import Site, connect, count, counts, fixture
@@ -235,3 +237,15 @@ def test_two_deliveries_of_the_same_order_at_once_make_one_order(tenant: TenantC
         thread.join()
     assert sorted(outcomes) == ["conflict:external_id", "created"]
     assert count(shop, Order) == 1 and atp(shop, "SKU-001") == 3
+
+
+def test_a_secret_stored_under_another_key_is_refused_not_crashed(tenant: TenantCtx, client: TestClient) -> None:
+    shop = build_shop(tenant)
+    site = connect(shop, "generic")
+    table = ChannelConnection.__table__
+    with shop.ctx.uow() as uow:
+        uow.conn.execute(update(table).where(table.c.id == site.connection_id).values(
+            webhook_secret=encrypt_secret(site.secret, secret_key="an-old-key")))
+    response = site.post(client, fixture("generic_order.json"))
+    assert response.status_code == 401 and "rotate" in response.json()["error"]["message"]
+    assert count(shop, Order) == 0

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, Select, func, insert, select, update
 
 from stockyard.core.clock import utcnow
-from stockyard.core.crypto import decrypt_secret, encrypt_secret
-from stockyard.core.errors import Conflict, NotFound, ValidationFailed
+from stockyard.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
+from stockyard.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import CHANNELS_MANAGE
@@ -237,5 +237,10 @@ def connection_for_webhook(engine: Engine, connection_id: int) -> ConnectionAuth
         row = uow.conn.execute(select(_conn).where(_conn.c.id == connection_id)).first()
     if row is None:
         return None
+    try:
+        secret, token = connection_secret(row.webhook_secret), connection_api_token(row.api_token)
+    except SecretUnreadable:
+        raise NotAuthenticated("the connection's secrets cannot be read with the current secret key; rotate the "
+                               "webhook secret and enter the API token again", field="connection") from None
     return ConnectionAuth(row.id, row.tenant_id, row.channel_id, row.name, row.adapter, row.base_url, row.active,
-                          connection_secret(row.webhook_secret), connection_api_token(row.api_token))
+                          secret, token)

@@ -113,7 +113,11 @@ def _record(engine: Engine, auth: ConnectionAuth, cursor: str | None, error: str
 def poll_connection(engine: Engine, connection_id: int, poller: OrderPoller | None = None) -> PollReport:
     """One poll of one connection (see the module's docstring); what it did."""
     report = PollReport()
-    auth = connection_for_webhook(engine, connection_id)
+    try:
+        auth = connection_for_webhook(engine, connection_id)
+    except DomainError as error:
+        report.error = str(error)
+        return report
     if auth is None or not auth.active:
         report.error = "the connection is unknown or deactivated"
         return report
