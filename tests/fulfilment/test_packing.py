@@ -18,6 +18,7 @@ from stockyard.identity.domain import STOREFRONT
 from stockyard.inventory.models import StockMove
 from stockyard.sales.customer_queries import customer_order
 from tests.conftest import TenantCtx
+from tests.factories import receive
 from tests.fulfilment.execution_scene import BARCODES, build_scene
 from tests.inventory.support import assert_ledger_consistent, assert_refused, level
 from tests.sales.order_fixtures import detail
@@ -100,3 +101,25 @@ def test_the_full_flow_from_allocated_to_shipped(tenant: TenantCtx, tmp_path: Pa
     seen = read(tenant.engine, buyer, customer_order, order.number, customer_id=None, guest_numbers=[order.number])
     assert seen.status == "shipped"
     assert [s.tracking_number for s in seen.shipments] == [shipment.tracking_number]
+
+
+def test_an_order_split_over_two_warehouses_ships_from_each_through_its_own_wave(tenant: TenantCtx) -> None:
+    sc = build_scene(tenant)
+    receive(tenant, "SKU-001", "NORTH/B/01", 2)
+    order_id = sc.order({"SKU-001": 7})  # 5 from MAIN, 2 from NORTH
+    sc.wave()
+    sc.pick_all(order_id)
+    sc.pack(order_id, "SKU-001", 5)
+    assert sc.close(order_id) == "packed"
+    perform(tenant.engine, tenant.actor, packing.ship_packed_order, packing.ShipPacked(order_id=order_id))
+    assert detail(sc.shop, order_id).status == "partially_shipped"
+    sc.wave(warehouse_id="NORTH")
+    assert detail(sc.shop, order_id).status == "picking"
+    plist = sc.pick_all(order_id)
+    assert plist.warehouse == "NORTH"
+    sc.pack(order_id, "SKU-001", 2, parcel_no=2)
+    assert sc.close(order_id, parcel_no=2) == "packed"
+    perform(tenant.engine, tenant.actor, packing.ship_packed_order, packing.ShipPacked(order_id=order_id))
+    order = detail(sc.shop, order_id)
+    assert order.status == "shipped" and len(order.shipments) == 2
+    assert_ledger_consistent(tenant)

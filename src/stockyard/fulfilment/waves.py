@@ -3,8 +3,9 @@
     create_pick_wave(uow, CreateWave(warehouse_id, cutoff=None, priority=None, max_orders=50)) -> wave id
     wave_groups(uow, warehouse_id) -> [WaveGroup]       what is waiting, by carrier cut-off and priority
 
-An order is waiting in a warehouse when it is allocated, partially allocated or already picking (a short pick
-re-allocated part of it elsewhere) and has allocations there that no pick list covers yet. Orders are grouped by the
+An order is waiting in a warehouse when it is allocated, partially allocated, already picking (a short pick
+re-allocated part of it elsewhere) or partially shipped (its other warehouse shipped first) and has allocations there
+that no pick list covers yet. Orders are grouped by the
 cut-off time of their shipping method (the carrier's collection time, "" when none) and by priority (the method's
 transit days: an overnight method is more urgent than a three-day one). A wave takes the orders of one group (or,
 without a group named, the most urgent first: earliest cut-off, then priority, then the oldest order) up to
@@ -35,7 +36,7 @@ from stockyard.inventory.refs import resolve_warehouse
 from stockyard.sales import orders as sales_orders
 from stockyard.sales.models import Order, OrderAllocation
 
-WAITING_STATUSES = ("allocated", "partially_allocated", "picking")
+WAITING_STATUSES = ("allocated", "partially_allocated", "picking", "partially_shipped")
 NO_PRIORITY = 99
 
 

@@ -41,7 +41,8 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "pay": (frozenset({S.PLACED, S.AWAITING_PAYMENT}), S.PAID),
     # allocation ends in allocated / partially_allocated / backordered, by what the warehouses could serve
     "allocate": (frozenset({S.PAID, S.PLACED}) | _FULFILMENT, None),
-    "start_picking": (frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED}), S.PICKING),
+    # partially shipped: the rest, allocated in another warehouse, is picked there after the first parcel left
+    "start_picking": (frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.PARTIALLY_SHIPPED}), S.PICKING),
     "pack": (frozenset({S.PICKING}), S.PACKED),
     "ship": (frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.PICKING, S.PACKED, S.PARTIALLY_SHIPPED}), None),
     "deliver": (frozenset({S.SHIPPED}), S.DELIVERED),
