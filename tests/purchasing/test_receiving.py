@@ -24,6 +24,9 @@ def world(tenant: TenantCtx) -> World:
     built = build_world(tenant)
     perform(tenant.engine, tenant.actor, warehouses.create_location, warehouses.CreateLocation(
         warehouse="MAIN", code="R", kind="bin", type="receiving"))
+    # a receiving zone sorts before MAIN/R, but goods go to a receiving bin when there is one
+    perform(tenant.engine, tenant.actor, warehouses.create_location, warehouses.CreateLocation(
+        warehouse="MAIN", code="IN", kind="zone", type="receiving"))
     supplier(tenant)
     perform(tenant.engine, tenant.actor, suppliers.update_supplier, "BOSCH", suppliers.UpdateSupplier(
         name="Bosch", currency="EUR", lead_time_days=10, over_receipt_tolerance_pct=Decimal("10")))

@@ -105,7 +105,7 @@ def atp_total(html: str) -> int:
 def warehouse_row(html: str, code: str) -> dict[str, str]:
     """One row of the SKU page's per-warehouse table, by column name."""
     columns = ["warehouse", "on_hand", "reserved", "safety_stock", "atp", "minimum", "quarantine", "damaged",
-               "return_pending", "in_transit"]
+               "return_pending", "in_transit", "inbound"]
     for row in table_rows(html, "per-warehouse"):
         if row[0] == code:
             return dict(zip(columns, row, strict=True))
@@ -478,8 +478,9 @@ def test_stock_search_filters(tenant: TenantCtx, world: World, manager: Staff) -
     assert skus(short="1") == ["SKU-002"]
     assert skus(q="nothing like it") == []
     rows = table_rows(manager.get("/erp/stock", q="SKU-001").text, "stock")
-    # SKU, name, ATP total, warehouse, on hand, reserved, ATP, quarantine, damaged, return pending, in transit
-    assert rows == [["SKU-001", "Part 1", "5", "MAIN", "5", "", "5", "", "", "", ""]]
+    # SKU, name, ATP total, warehouse, on hand, reserved, ATP, quarantine, damaged, return pending, in transit,
+    # inbound (open purchase orders)
+    assert rows == [["SKU-001", "Part 1", "5", "MAIN", "5", "", "5", "", "", "", "", ""]]
 
 
 def test_warehouse_tree_and_location_pages(tenant: TenantCtx, world: World, manager: Staff) -> None:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 
 from stockyard.catalog.models import Sku
 from stockyard.core.clock import utcnow
@@ -117,13 +117,14 @@ class BlindReceipt(_Command):
 
 
 def receiving_location(uow: UnitOfWork, warehouse_id: int, ref: Ref | None, field: str = "location") -> LocationRef:
-    """The location named (it must be in the warehouse), or the warehouse's receiving location."""
+    """The location named (it must be in the warehouse), or the warehouse's receiving location: its first receiving
+    bin by path, else its first receiving zone."""
     if ref is not None and (not isinstance(ref, str) or ref.strip()):
         return resolve_location(uow, ref, field, warehouse_id=warehouse_id)
     found = uow.conn.execute(select(_locations.c.id).where(
         _locations.c.tenant_id == uow.tenant_id, _locations.c.warehouse_id == warehouse_id,
         _locations.c.usage == "internal", _locations.c.type == "receiving", _locations.c.active.is_(True))
-        .order_by(_locations.c.path).limit(1)).scalar()
+        .order_by(case((_locations.c.kind == "bin", 0), else_=1), _locations.c.path).limit(1)).scalar()
     if found is None:
         raise ValidationFailed("choose where the goods go: the warehouse has no receiving location", field=field)
     return resolve_location(uow, found, field, warehouse_id=warehouse_id)
