@@ -58,3 +58,22 @@ def test_bins_holding_the_sku_come_first_then_the_category_rule_then_free_capaci
     assert "putaway rule for the SKU's category" in ranked[1].reasons
     # 20 units: the SKU's bin has room for 10 only, the small bin none; unlimited bins come after known room
     assert [s.path for s in rank_bins(bins, 20, limit=10)] == ["W/B/01", "W/A/03", "W/A/01", "W/C/01"]
+
+
+bins = st.lists(st.builds(
+    Bin, location_id=st.integers(1, 10_000), path=st.text("AB/0123", min_size=1, max_size=8),
+    type=st.sampled_from(["storage", "picking", "receiving", "quarantine"]),
+    capacity=st.one_of(st.none(), st.integers(1, 200)), on_hand=st.integers(0, 250), sku_on_hand=st.integers(0, 50),
+    rule_depth=st.one_of(st.none(), st.integers(0, 3))), max_size=30)
+
+
+@given(bins, st.integers(1, 150))
+def test_every_suggestion_can_take_the_units_and_the_skus_own_bins_come_first(candidates: list[Bin],
+                                                                               quantity: int) -> None:
+    ranked = rank_bins(candidates, quantity, limit=50)
+    for s in ranked:
+        assert s.free is None or s.free >= quantity
+    holds = [s.sku_on_hand > 0 for s in ranked]
+    assert holds == sorted(holds, reverse=True)  # every bin holding the SKU before every bin that does not
+    fitting = [b for b in candidates if b.type in ("storage", "picking") and (b.free is None or b.free >= quantity)]
+    assert len(ranked) == min(len(fitting), 50)
