@@ -43,9 +43,11 @@ def picky(uow: UnitOfWork, event: Event) -> None:
         raise Poisoned(f"event {event.payload.get('n')} is poison")
     fail_times = int(event.payload.get("fail_times", 0))
     if fail_times:
-        failed = uow.conn.execute(select(Delivery.__table__.c.attempts).where(
-            Delivery.__table__.c.consumer == "backbone_test.picky",
-            Delivery.__table__.c.event_id == event.event_id)).scalar() or 0
+        # The failures recorded so far, as committed (read beside this transaction, which drops the delivery row).
+        with UnitOfWork(uow.engine, readonly=True) as outside:
+            failed = outside.conn.execute(select(Delivery.__table__.c.attempts).where(
+                Delivery.__table__.c.consumer == "backbone_test.picky",
+                Delivery.__table__.c.event_id == event.event_id)).scalar() or 0
         if failed < fail_times:
             raise Poisoned(f"attempt {failed + 1} of event {event.payload.get('n')} fails on purpose")
     uow.conn.execute(insert(effects).values(consumer="backbone_test.picky", event_id=event.event_id,

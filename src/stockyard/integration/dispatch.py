@@ -92,19 +92,31 @@ def event_from_row(row: Any) -> Event:
                  created_at=row.created_at)
 
 
+def _claim(uow: UnitOfWork, consumer: Consumer, event: Event) -> bool:
+    """Insert the inbox row and drop the (consumer, event) delivery row; False if the inbox already had the event.
+    On PostgreSQL one statement (a data-modifying CTE), so the claim costs one round trip."""
+    inbox_row = {"consumer": consumer.name, "event_id": event.event_id, "tenant_id": event.tenant_id,
+                 "handled_at": utcnow()}
+    gone = delete(_deliveries).where(_deliveries.c.consumer == consumer.name,
+                                     _deliveries.c.event_id == event.event_id)
+    if uow.conn.dialect.name == "postgresql":
+        claim = (postgresql.insert(_inbox).values(inbox_row).on_conflict_do_nothing()
+                 .returning(_inbox.c.consumer).add_cte(gone.cte("gone_delivery")))
+        return uow.conn.execute(claim).first() is not None
+    uow.conn.execute(gone)
+    return bool(insert_ignoring_duplicates(uow.conn, _inbox, [inbox_row]))
+
+
 def handle_event(engine: Engine, consumer: Consumer, event: Event, settings: Settings | None = None) -> bool:
     """Run the consumer on the event once: True if it ran now, False if the inbox shows it ran before. An error
-    from the consumer propagates after its transaction was rolled back (nothing of it, nor the inbox row, stays)."""
+    from the consumer propagates after its transaction was rolled back (nothing of it, nor the inbox row, stays;
+    the delivery row is back)."""
     with _using(settings or consumer_settings()), \
             UnitOfWork(engine, system_actor(event.tenant_id, f"consumer {consumer.name}")) as uow:
-        new = insert_ignoring_duplicates(uow.conn, _inbox, [{
-            "consumer": consumer.name, "event_id": event.event_id, "tenant_id": event.tenant_id,
-            "handled_at": utcnow()}])
+        new = _claim(uow, consumer, event)
         if new:
             consumer.handle(uow, event)
-        uow.conn.execute(delete(_deliveries).where(_deliveries.c.consumer == consumer.name,
-                                                   _deliveries.c.event_id == event.event_id))
-        return bool(new)
+        return new
 
 
 def backoff(settings: Settings, attempts: int) -> float:
