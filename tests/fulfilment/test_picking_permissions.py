@@ -14,7 +14,6 @@ from stockyard.identity.domain import (
     FULFILMENT_PICK,
     FULFILMENT_SHIP,
     INVENTORY_MOVE,
-    INVENTORY_RESERVE,
     ROLES,
 )
 from tests.conftest import TenantCtx
@@ -23,8 +22,8 @@ from tests.test_permission_matrix import Action, api, business_rows, form, sign_
 
 F = "/api/v1/fulfilment"
 E = "/erp/fulfilment"
-SHIP = {FULFILMENT_SHIP, INVENTORY_RESERVE, INVENTORY_MOVE}
-SHORT = {FULFILMENT_PICK, INVENTORY_RESERVE}
+SHIP = {FULFILMENT_SHIP, INVENTORY_MOVE}
+SHORT = {FULFILMENT_PICK}
 REPLENISH = {FULFILMENT_PICK, INVENTORY_MOVE}
 SCAN = {"line_id": "{line}", "location_code": "MAIN/A/01", "scanned_barcode": BARCODES["SKU-001"], "quantity": 1}
 SHORT_BODY = {"line_id": "{line}", "location_code": "MAIN/A/01", "found": 0}

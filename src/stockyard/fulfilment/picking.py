@@ -38,7 +38,7 @@ from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.execution_models import PickDiscrepancy, PickLine, PickList, PickWave
 from stockyard.fulfilment.waves import add_order_lines, renumber
-from stockyard.identity.domain import FULFILMENT_PICK, INVENTORY_MOVE
+from stockyard.identity.domain import FULFILMENT_PICK, INVENTORY_MOVE, INVENTORY_RESERVE
 from stockyard.inventory.domain import Move, Reason, Status
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.models import Location, Reservation, StockLevel, Warehouse
@@ -284,14 +284,17 @@ def report_short_pick(uow: UnitOfWork, cmd: ReportShortPick) -> ShortPickResult:
     missing = remaining - cmd.found
     now = utcnow()
     name = uow.actor.name if uow.actor else ""
-    # Let go of the order's reservation before quarantining, so that the missing units are free to move.
-    if plist.kind == "order" and uow.conn.execute(select(Reservation.__table__.c.state).where(
-            Reservation.__table__.c.id == line.reservation_id)).scalar_one() == "active":
-        release_reservation(uow, line.reservation_id)
-    quarantined = _quarantine(uow, line, where, missing, plist.id)
     if plist.kind == "order":
-        result = _reallocate(uow, plist, line, cmd.found, missing, now, name)
+        # The order's holds are the picker's to hand back and re-make: no inventory.reserve of their own needed.
+        with uow.granting({INVENTORY_RESERVE}, because=FULFILMENT_PICK):
+            # Let go of the order's reservation before quarantining, so that the missing units are free to move.
+            if uow.conn.execute(select(Reservation.__table__.c.state).where(
+                    Reservation.__table__.c.id == line.reservation_id)).scalar_one() == "active":
+                release_reservation(uow, line.reservation_id)
+            quarantined = _quarantine(uow, line, where, missing, plist.id)
+            result = _reallocate(uow, plist, line, cmd.found, missing, now, name)
     else:
+        quarantined = _quarantine(uow, line, where, missing, plist.id)
         uow.conn.execute(update(_pl).where(_pl.c.id == line.id).values(
             state="short", picked_by_name=name, picked_at=now))
         if cmd.found:

@@ -25,7 +25,7 @@ from stockyard.fulfilment.carriers import ShipmentBooking, TrackingEvent, carrie
 from stockyard.fulfilment.labels import LabelParty
 from stockyard.fulfilment.models import Carrier, Shipment, ShipmentEvent, ShipmentLine, ShippingMethod
 from stockyard.fulfilment.quotes import Destination, QuoteLine, QuoteRequest, quote_details
-from stockyard.identity.domain import FULFILMENT_SHIP, ORDERS_VIEW
+from stockyard.identity.domain import FULFILMENT_SHIP, INVENTORY_RESERVE, ORDERS_VIEW
 from stockyard.inventory.domain import Move, Place, Usage
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.models import Location, Reservation, StockMove, Warehouse
@@ -177,8 +177,9 @@ def create_shipment(uow: UnitOfWork, cmd: CreateShipment, store: FileStore | Non
         {"tenant_id": uow.tenant_id, "shipment_id": shipment_id, "order_line_id": line.order_line_id,
          "sku_id": line.sku_id, "quantity": line.quantity, "reservation_id": line.reservation_id}
         for line in cmd.lines])
-    for line in sorted(cmd.lines, key=lambda x: x.reservation_id):
-        consume_reservation(uow, line.reservation_id, document_type=DOCUMENT, document_id=str(shipment_id))
+    with uow.granting({INVENTORY_RESERVE}, because=FULFILMENT_SHIP):  # the order's holds are the shipper's to use
+        for line in sorted(cmd.lines, key=lambda x: x.reservation_id):
+            consume_reservation(uow, line.reservation_id, document_type=DOCUMENT, document_id=str(shipment_id))
     _record(uow, shipment_id, "label_created", f"{method.carrier_name} {booked.tracking_number}", now)
     (store or file_store(get_settings())).put(key, booked.label_pdf, "application/pdf")
     add_event(uow, "shipment.created.v1", {

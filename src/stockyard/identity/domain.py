@@ -90,8 +90,9 @@ ROLES: dict[str, frozenset[str]] = {
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
        ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
        PURCHASING_EDIT, PURCHASING_RECEIVE},
-    # Operators print and reprint labels; shipping an order also consumes its reservation (inventory.reserve),
-    # which stays with managers until picking and packing come with the warehouse-execution work.
+    # Operators pick, pack, print labels and ship. Shipping consumes the order's reservations and a short pick
+    # re-allocates it: the services grant that for the step (UnitOfWork.granting), so operators need no
+    # inventory.reserve of their own, which would let them hold stock at will.
     "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
                                        PURCHASING_RECEIVE},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
