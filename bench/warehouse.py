@@ -189,7 +189,8 @@ def main() -> None:
         table.add_column(col, justify="left" if col == "scan" else "right")
     for r in results:
         cpu = f"{r.cpu_seconds / r.ops * 1000:.2f}" if r.cpu_seconds is not None and r.ops else "-"
-        table.add_row(r.name, str(r.ops), f"{r.rate:.0f}", f"{r.pct(0.5):.1f}", f"{r.pct(0.95):.1f}", str(r.failures), cpu)
+        table.add_row(r.name, str(r.ops), f"{r.rate:.0f}", f"{r.pct(0.5):.1f}", f"{r.pct(0.95):.1f}",
+                      str(r.failures), cpu)
     console.print(table)
     figures = measure(args.documents, args.pg_url if args.backend == "postgresql" else None)
     docs = Table(title=f"Documents ({args.documents} each)")
