@@ -18,6 +18,7 @@ from stockyard.inventory.domain import Status
 from stockyard.inventory.models import MinStockRule, StockAlert, StockLevel
 from stockyard.inventory.reservations import ReserveStock, reserve_stock
 from stockyard.purchasing import services
+from stockyard.purchasing.suppliers import SetSupplierSku, set_supplier_sku
 
 SUPPLIERS = (("PARTSNET", "PartsNet Wholesale GmbH", 14), ("AUTODIST", "AutoDist Europe B.V.", 7))
 MAX_SKUS = 48  # keeps the demo quick to build
@@ -54,10 +55,29 @@ def _sell_out(uow: UnitOfWork, rng: random.Random) -> list[str]:
     return [row.code for row in chosen]
 
 
+def _ruled(uow: UnitOfWork) -> list[str]:
+    """Codes of the SKUs with a minimum-stock rule: the ones replenishment looks after."""
+    s, rule = Sku.__table__, MinStockRule.__table__
+    return sorted(set(uow.conn.execute(select(s.c.code).join(rule, rule.c.sku_id == s.c.id)
+                                       .where(s.c.tenant_id == uow.tenant_id)).scalars()))
+
+
+def _terms(uow: UnitOfWork, codes: list[str], costs: dict[str, Decimal], rng: random.Random) -> None:
+    """Both suppliers list these parts, each at its own price; one of them is the preferred supplier."""
+    for n, code in enumerate(codes):
+        cost = costs.get(code, Decimal(1))
+        for m, (supplier, _, _) in enumerate(SUPPLIERS):
+            set_supplier_sku(uow, supplier, SetSupplierSku(
+                sku=code, unit_cost=(cost * Decimal("1.05") ** m).quantize(Decimal("0.01")),
+                supplier_code=f"{supplier[:2]}-{code}", pack_size=rng.choice((1, 5, 10)),
+                min_order_qty=rng.choice((1, 10, 20)), preferred=(n + m) % len(SUPPLIERS) == 0))
+
+
 def _order(uow: UnitOfWork, codes: list[str], costs: dict[str, Decimal], rng: random.Random) -> None:
     for code, name, lead in SUPPLIERS:
         services.create_supplier(uow, services.CreateSupplier(code=code, name=name, currency="EUR",
                                                               lead_time_days=lead))
+    _terms(uow, sorted(set(codes) | set(_ruled(uow))), costs, rng)
     today = utcnow().date()
     for n, start in enumerate(range(0, len(codes), LINES_PER_ORDER)):
         lines = [services.POLineIn(sku=code, quantity=rng.randint(2, 8) * 5, unit_cost=costs.get(code, Decimal(1)))
