@@ -373,8 +373,13 @@ def _shipment_ids(uow: UnitOfWork, order_id: int) -> list[int]:
                                                       s.c.delivered_at.is_(None))).scalars())
 
 
+# Orders taken by an external site (sales/external_order.py SOURCES), paid there.
+EXTERNAL_SOURCES = ("channel", "csv")
+
+
 def invoice_order(uow: UnitOfWork, order_id: int) -> int:
-    """Issue the invoice once the payment is captured; the order becomes invoiced."""
+    """Issue the invoice once the payment is captured (or was taken by the external site the order came from); the
+    order becomes invoiced."""
     uow.require(ORDERS_MANAGE)
     order = load_order(uow, order_id)
     check_transition("invoice", order.status)
@@ -383,6 +388,10 @@ def invoice_order(uow: UnitOfWork, order_id: int) -> int:
                                    _orders.c.shipping_address, _orders.c.prices_include_tax, _orders.c.source)
                             .where(_orders.c.id == order_id)).one()
     if head.source == EXCHANGE_SOURCE:  # paid by the credit of the returned goods (staff_orders.py)
+        captured = head.grand_total
+    elif head.source in EXTERNAL_SOURCES:
+        # The site took the money (an order it reported unpaid waits in awaiting_payment and cannot ship), so the
+        # invoice is issued against the site's payment.
         captured = head.grand_total
     else:
         captured = sum((p.captured_amount for p in billing.payment_summary(uow, order_id) if p.live), Decimal(0))

@@ -1,7 +1,6 @@
-"""Status back: shipped (carrier, tracking) and cancelled reach the site an order came from, in order, once each;
-a site that fails is retried after a backoff, and what came after the failed update waits for it. Invoices and
-refunds are told from their events the same way (checked on the events' payloads: an order paid on the site has no
-payment of ours to capture, refund or invoice against yet)."""
+"""Status back: shipped (carrier, tracking), invoiced (against the payment the site took) and cancelled reach the
+site an order came from, in order, once each; a site that fails is retried after a backoff, and what came after the
+failed update waits for it. Refunds are told from their events the same way (checked on the events' payloads)."""
 
 import json
 from datetime import UTC, datetime
@@ -58,6 +57,7 @@ def test_shipped_invoiced_and_cancelled_reach_the_site_in_order(tenant: TenantCt
     checkout_order(shop, {"SKU-002": 1})  # a storefront order: nothing goes to the site about it
     e, a = tenant.engine, tenant.actor
     perform(e, a, orders.ship_order, shipped)
+    invoice_id = perform(e, a, orders.invoice_order, shipped)  # against the payment the site took
     perform(e, a, orders.cancel_order, cancelled, "customer changed their mind")
     drain(e)
     drain(e)  # a redelivery finds every event handled: nothing is queued twice
@@ -67,7 +67,8 @@ def test_shipped_invoiced_and_cancelled_reach_the_site_in_order(tenant: TenantCt
     by_order: dict[str, list[dict[str, Any]]] = {}
     for path, body in site.calls:
         by_order.setdefault(path, []).append(body)
-    assert [b["status"] for b in by_order["/orders/A-1/status"]] == ["shipped"]
+    assert [b["status"] for b in by_order["/orders/A-1/status"]] == ["shipped", "invoiced"]
+    assert invoice_id and by_order["/orders/A-1/status"][1]["amount"] == str(detail(shop, shipped).grand_total)
     assert by_order["/orders/A-1/status"][0]["tracking_number"] == shipment.tracking_number
     assert by_order["/orders/A-2/status"][-1] == {"status": "cancelled", "order_number": detail(shop, cancelled).number,
                                                   "reason": "customer changed their mind"}
