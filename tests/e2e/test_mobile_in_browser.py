@@ -39,7 +39,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def scan(page: Page, code: str) -> None:
-    """What a keyboard-wedge scanner does: type into the focused field, then Enter."""
+    """What a keyboard-wedge scanner does: type into the focused field, then Enter. A person scans once the page
+    shows its field (the page focuses it), so wait for that: typed earlier, the code would go nowhere."""
+    expect(page.locator("input:focus")).to_have_count(1)
     page.keyboard.type(code)
     page.keyboard.press("Enter")
 
@@ -63,7 +65,7 @@ def test_receive_put_away_pick_pack_and_ship_on_a_phone(live_server: LiveServer,
     supplier(ctx)
     po = sent(ctx, {"SKU-003": 4}).number
     email = f"operator-{uuid.uuid4().hex[:8]}@example.com"
-    ctx.user("warehouse_manager", email=email, password=STAFF_PASSWORD)
+    ctx.user("warehouse_operator", email=email, password=STAFF_PASSWORD)
     m = f"{live_server.url}/m"
 
     page.goto(m)
