@@ -14,6 +14,7 @@ from stockyard.core.settings import Settings
 from stockyard.core.uow import perform, read
 from stockyard.fulfilment import packing
 from stockyard.fulfilment.execution_models import Parcel
+from stockyard.fulfilment.models import Shipment
 from stockyard.identity.domain import STOREFRONT
 from stockyard.inventory.models import StockMove
 from stockyard.sales.customer_queries import customer_order
@@ -91,6 +92,10 @@ def test_the_full_flow_from_allocated_to_shipped(tenant: TenantCtx, tmp_path: Pa
             Parcel.__table__.c.order_id == order_id)).one()
     assert sorted(reasons) == [("shipment", 1), ("shipment", 2)]
     assert tuple(parcel) == ("shipped", ids[0])
+    with tenant.uow() as uow:  # the label and the shipment carry what the pack station weighed, not the SKU sum
+        weighed = uow.conn.execute(select(Shipment.__table__.c.weight_g).where(
+            Shipment.__table__.c.id == ids[0])).scalar_one()
+    assert weighed == 1500
     assert_ledger_consistent(tenant)
     # the customer is told, and sees the tracking number in the order history
     settings = Settings(secret_key="test", var_dir=tmp_path)

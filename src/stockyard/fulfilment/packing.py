@@ -249,7 +249,7 @@ def ship_packed_order(uow: UnitOfWork, cmd: ShipPacked, store: FileStore | None 
     if order.status != "packed":
         raise Conflict(f"order {order.number} is {order.status}, not packed: pick and pack it before shipping",
                        field="order_id")
-    parcels = list(uow.conn.execute(select(_parcels.c.id, _parcels.c.warehouse_id).where(
+    parcels = list(uow.conn.execute(select(_parcels.c.id, _parcels.c.warehouse_id, _parcels.c.weight_g).where(
         _parcels.c.tenant_id == uow.tenant_id, _parcels.c.order_id == order.id, _parcels.c.state == "closed")))
     by_warehouse: dict[int, list[int]] = {}
     for p in parcels:
@@ -264,7 +264,9 @@ def ship_packed_order(uow: UnitOfWork, cmd: ShipPacked, store: FileStore | None 
         if in_parcels != int(allocated.get(warehouse_id, 0)):
             raise Conflict(f"{in_parcels} unit(s) are packed but {allocated.get(warehouse_id, 0)} are allocated in "
                            "this warehouse; finish picking and packing first", field="order_id")
-        ids = sales_orders.ship_order(uow, order.id, warehouse_id, cmd.method_id, store)
+        weighed = sum(p.weight_g for p in parcels if p.warehouse_id == warehouse_id)
+        ids = sales_orders.ship_order(uow, order.id, warehouse_id, cmd.method_id, store,
+                                      {warehouse_id: weighed} if weighed else None)
         uow.conn.execute(update(_parcels).where(_parcels.c.id.in_(parcel_ids)).values(state="shipped",
                                                                                        shipment_id=ids[0]))
         shipment_ids.extend(ids)

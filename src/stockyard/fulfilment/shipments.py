@@ -72,6 +72,8 @@ class CreateShipment(BaseModel):
     method_id: int
     destination: ShipAddress
     lines: list[ShipmentLineIn] = Field(min_length=1, max_length=500)
+    weight_g: int | None = Field(default=None, gt=0, le=1_000_000,
+                                 description="weighed at the pack station; none: the SKUs' weights added up")
 
 
 TrackingStatus = Literal["in_transit", "out_for_delivery", "delivered", "exception"]
@@ -156,7 +158,7 @@ def create_shipment(uow: UnitOfWork, cmd: CreateShipment, store: FileStore | Non
     s = Sku.__table__
     weights = {r.id: r.weight_g for r in uow.conn.execute(select(s.c.id, s.c.weight_g).where(
         s.c.tenant_id == uow.tenant_id, s.c.id.in_([line.sku_id for line in cmd.lines])))}
-    weight = sum(weights.get(line.sku_id, 0) * line.quantity for line in cmd.lines)
+    weight = cmd.weight_g or sum(weights.get(line.sku_id, 0) * line.quantity for line in cmd.lines)
     dest = cmd.destination
     recipient = LabelParty(dest.name, tuple(x for x in (dest.company, dest.line1, dest.line2,
                                                          f"{dest.postcode} {dest.city}".strip(), dest.region,

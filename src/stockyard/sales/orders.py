@@ -306,10 +306,12 @@ def reallocate_short_pick(uow: UnitOfWork, order_id: int, allocation_id: int) ->
 
 
 def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None,
-               method_id: int | None = None, store: FileStore | None = None) -> list[int]:
+               method_id: int | None = None, store: FileStore | None = None,
+               weights: dict[int, int] | None = None) -> list[int]:
     """Ship what is allocated (in one warehouse, or in each): one shipment per warehouse with a label and a
     tracking number; the payment is captured for it when the method captures at shipment. `method_id`: the
-    carrier service chosen at the pack station instead of the one the customer chose."""
+    carrier service chosen at the pack station instead of the one the customer chose; `weights`: grams weighed at
+    the pack station per warehouse (otherwise the SKUs' weights are added up)."""
     uow.require(FULFILMENT_SHIP)
     order = load_order(uow, order_id)
     check_transition("ship", order.status)
@@ -336,7 +338,8 @@ def ship_order(uow: UnitOfWork, order_id: int, warehouse_id: int | None = None,
             order_id=order_id, warehouse_id=wh, method_id=method_id,
             destination=order.shipping_address,
             lines=[ShipmentLineIn(order_line_id=i.order_line_id, sku_id=i.sku_id, quantity=i.quantity,
-                                  reservation_id=i.reservation_id) for i in items]), store)
+                                  reservation_id=i.reservation_id) for i in items],
+            weight_g=(weights or {}).get(wh) or None), store)
         shipment_ids.append(shipment_id)
         for i in items:
             uow.conn.execute(update(_lines).where(_lines.c.id == i.order_line_id)
