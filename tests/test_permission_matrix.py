@@ -328,13 +328,6 @@ ACTIONS: list[Action] = [
     api("unmap SKU from a site", "/api/v1/channels/connections/{channel_connection}/sync/unmap", {CHANNELS_MANAGE},
         {"sku": "SKU-001"}),
     api("full resync of a site", "/api/v1/channels/connections/{channel_connection}/sync/resync", {CHANNELS_MANAGE}),
-    api("channel sync pool", "/api/v1/channels/connections/{channel_connection}/sync/settings", {CHANNELS_MANAGE},
-        {"stock_share_pct": 50, "stock_buffer": 1}, method="PUT"),
-    api("map SKU to a site", "/api/v1/channels/connections/{channel_connection}/sync/skus", {CHANNELS_MANAGE},
-        {"sku": "SKU-002", "external_id": "EXT-2"}, method="PUT"),
-    api("unmap SKU from a site", "/api/v1/channels/connections/{channel_connection}/sync/unmap", {CHANNELS_MANAGE},
-        {"sku": "SKU-001"}),
-    api("full resync of a site", "/api/v1/channels/connections/{channel_connection}/sync/resync", {CHANNELS_MANAGE}),
     # ---- shipping configuration ----
     form("create zone (form)", "/admin/shipping/zones/new", {SETTINGS_MANAGE},
          {"name": "Austria", "countries": "AT", "position": "1", "active": "on"}),
@@ -732,7 +725,7 @@ PHONE_FORM = {"channel_id": "{channel}", "email": "phone-{uid}@example.com", "li
               "shipping_address.line1": "Hafenstraße 1", "shipping_address.city": "Hamburg",
               "shipping_address.postcode": "20095", "shipping_address.country": "DE",
               "shipping_method_id": "{shipping_method}", "payment_method_id": "{bank_method}", "step": "place"}
-SHIP_NEEDS = {ORDERS_VIEW, FULFILMENT_SHIP, INVENTORY_RESERVE, INVENTORY_MOVE}
+SHIP_NEEDS = {ORDERS_VIEW, FULFILMENT_SHIP, INVENTORY_MOVE}  # the step consumes the holds itself
 # (action, the state its order starts in; None: no order needed)
 ORDER_ACTIONS: list[tuple[Action, str | None]] = [
     (api("phone order", ORD, {ORDERS_VIEW, ORDERS_PLACE, ORDERS_MANAGE, INVENTORY_RESERVE}, PHONE_ORDER), None),
