@@ -30,11 +30,12 @@ class PickWave(TenantOwned, CreatedAt, Base):
 
 
 class PickList(TenantOwned, CreatedAt, Base):
-    """What one picker walks for: one order of a wave, or a replenishment task (storage → pick location)."""
+    """What one picker walks for: one order of a wave, a replenishment task (storage → pick location), or the
+    units of a transfer to another warehouse (dispatched as one transfer when the list is picked)."""
 
     __tablename__ = "pick_lists"
     __table_args__ = (
-        CheckConstraint("kind IN ('order', 'replenishment')", name="kind"),
+        CheckConstraint("kind IN ('order', 'replenishment', 'transfer')", name="kind"),
         CheckConstraint("state IN ('open', 'picked', 'cancelled')", name="state"),
         Index("ix_pick_lists_order", "tenant_id", "order_id"),
     )
@@ -46,6 +47,9 @@ class PickList(TenantOwned, CreatedAt, Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
     # replenishment: where the picked units go
     to_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), default=None)
+    # transfer: the destination warehouse, and the transfer dispatched once the list is picked
+    to_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"), default=None)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), default=None)
     state: Mapped[str] = mapped_column(String(10), default="open")
     picked_at: Mapped[datetime | None] = mapped_column(default=None)
 

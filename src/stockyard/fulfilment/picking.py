@@ -4,6 +4,7 @@
     confirm_pick(uow, ConfirmPick(pick_list_id, line_id, location_code, scanned_barcode, quantity)) -> PickProgress
     report_short_pick(uow, ReportShortPick(pick_list_id, line_id, location_code, found)) -> ShortPickResult
     create_replenishment(uow, CreateReplenishment(warehouse_id, sku, from_location, to_location, quantity)) -> id
+    create_transfer_pick(uow, CreateTransferPick(from_warehouse, to_warehouse, lines=[{sku, quantity}], note)) -> id
 
 Scans are checked before anything changes: the location scanned must be the line's location (a location of another
 warehouse is named as such), the item scanned (a catalog barcode or the SKU code) must be the line's SKU, and the
@@ -14,14 +15,19 @@ that they were picked; the shipment consumes the reservation (bin → customer) 
 ledger, the levels and the reservations therefore always agree (`stockyard verify`), and an order that is cancelled
 while picking simply releases its reservation. A replenishment task is different: it has no reservation, and
 confirming its line moves the units from the storage bin to the pick location through the ledger at once.
+A transfer list holds its units like an order (one reservation per SKU, referenced "pick_list:<id>", so they
+cannot be sold meanwhile); when its last line is picked or short, the holds are released and what was picked is
+dispatched as ONE transfer (inventory/transfers.py) in the same transaction, and the list records the transfer.
+The destination receives it with the transfer's own receive flow.
 
 A short pick (the bin holds fewer units than the line needs; `found` is what the picker can still take there) is
 never a silent drift: the missing units are moved to quarantine status in the same bin (so they cannot be
 promised again), a discrepancy is recorded with a suggestion for the bin (count it, or write the quarantined units
-off), and the allocation is let go and allocated again (sales.orders.reallocate_short_pick): from another bin of
+off), and an order's allocation is let go and allocated again (sales.orders.reallocate_short_pick): from another bin of
 this warehouse (new lines on the same list, with the units the picker already holds counted in), from another
 warehouse (picked there by a later wave) or, where no warehouse has them, backordered on the order line. Units the
-picker holds that the new allocation does not need back in the same bin are listed to be put back.
+picker holds that the new allocation does not need back in the same bin are listed to be put back. For a
+transfer, the missing units' hold is let go and the transfer carries what was found.
 """
 
 from dataclasses import dataclass, field
@@ -37,13 +43,15 @@ from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.execution_models import PickDiscrepancy, PickLine, PickList, PickWave
+from stockyard.fulfilment.walking_order import walking_order
 from stockyard.fulfilment.waves import add_order_lines, renumber
-from stockyard.identity.domain import FULFILMENT_PICK, INVENTORY_MOVE, INVENTORY_RESERVE
+from stockyard.identity.domain import FULFILMENT_PICK, INVENTORY_MOVE, INVENTORY_RESERVE, INVENTORY_TRANSFER
 from stockyard.inventory.domain import Move, Reason, Status
 from stockyard.inventory.ledger import Posting, post_moves
-from stockyard.inventory.models import Location, Reservation, StockLevel, Warehouse
+from stockyard.inventory.models import Location, Reservation, ReservationLine, StockLevel, Warehouse
 from stockyard.inventory.refs import LocationRef, resolve_location, resolve_sku, resolve_warehouse
-from stockyard.inventory.reservations import release_reservation
+from stockyard.inventory.reservations import ReserveStock, release_reservation, release_units, reserve_stock
+from stockyard.inventory.transfers import DispatchTransfer, TransferLineIn, dispatch_transfer
 from stockyard.sales import orders as sales_orders
 from stockyard.sales.models import Order, OrderAllocation
 
@@ -80,6 +88,22 @@ class CreateReplenishment(BaseModel):
     quantity: int = Field(gt=0, le=100_000)
 
 
+class TransferPickLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sku: int | str
+    quantity: int = Field(gt=0, le=100_000)
+
+
+class CreateTransferPick(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    from_warehouse: int | str
+    to_warehouse: int | str
+    lines: list[TransferPickLine] = Field(min_length=1, max_length=500)
+    note: str = Field(default="", max_length=500)
+
+
 @dataclass(frozen=True)
 class PickLineView:
     id: int
@@ -113,6 +137,8 @@ class PickListView:
     to_location: str
     created_at: datetime
     lines: list[PickLineView]
+    to_warehouse: str = ""  # transfer: the destination warehouse's code
+    transfer_id: int | None = None  # transfer: set once the list is picked and dispatched
 
     @property
     def next_line(self) -> PickLineView | None:
@@ -148,12 +174,14 @@ class ShortPickResult:
 def pick_list(uow: UnitOfWork, pick_list_id: int) -> PickListView:
     uow.require(FULFILMENT_PICK)
     o, w = Order.__table__, Warehouse.__table__
-    to_loc = _loc.alias("to_loc")
+    to_loc, to_wh = _loc.alias("to_loc"), w.alias("to_wh")
     head = uow.conn.execute(
         select(_pk.c.id, _pk.c.wave_id, _pk.c.kind, _pk.c.state, _pk.c.warehouse_id, w.c.code, _pk.c.order_id,
-               o.c.number, o.c.status, to_loc.c.path, _pk.c.created_at)
+               o.c.number, o.c.status, to_loc.c.path, _pk.c.created_at, to_wh.c.code.label("to_warehouse"),
+               _pk.c.transfer_id)
         .join(w, w.c.id == _pk.c.warehouse_id).outerjoin(o, o.c.id == _pk.c.order_id)
         .outerjoin(to_loc, to_loc.c.id == _pk.c.to_location_id)
+        .outerjoin(to_wh, to_wh.c.id == _pk.c.to_warehouse_id)
         .where(_pk.c.tenant_id == uow.tenant_id, _pk.c.id == pick_list_id)).first()
     if head is None:
         raise NotFound(f"unknown pick list {pick_list_id}", field="pick_list_id")
@@ -164,7 +192,8 @@ def pick_list(uow: UnitOfWork, pick_list_id: int) -> PickListView:
         .where(_pl.c.tenant_id == uow.tenant_id, _pl.c.pick_list_id == pick_list_id)
         .order_by(_pl.c.position, _pl.c.id))]
     return PickListView(head.id, head.wave_id, head.kind, head.state, head.warehouse_id, head.code, head.order_id,
-                        head.number or "", head.status or "", head.path or "", head.created_at, lines)
+                        head.number or "", head.status or "", head.path or "", head.created_at, lines,
+                        head.to_warehouse or "", head.transfer_id)
 
 
 # ---- scans ------------------------------------------------------------------------------------------------------
@@ -239,6 +268,8 @@ def _finish_list_if_done(uow: UnitOfWork, plist: Any) -> bool:
         if not still:
             uow.conn.execute(update(PickWave.__table__).where(PickWave.__table__.c.id == wave_id)
                              .values(state="done"))
+    if plist.kind == "transfer":
+        _dispatch_picked(uow, plist)
     add_event(uow, "fulfilment.pick_list_picked.v1", {"pick_list_id": plist.id,
                                                        "order_id": plist.order_id})
     return True
@@ -293,6 +324,14 @@ def report_short_pick(uow: UnitOfWork, cmd: ReportShortPick) -> ShortPickResult:
                 release_reservation(uow, line.reservation_id)
             quarantined = _quarantine(uow, line, where, missing, plist.id)
             result = _reallocate(uow, plist, line, cmd.found, missing, now, name)
+    elif plist.kind == "transfer":
+        with uow.granting({INVENTORY_RESERVE}, because=FULFILMENT_PICK):
+            # The missing units are not there to send: let go of their hold so they can be quarantined.
+            release_units(uow, line.reservation_id, _level_id(uow, line), missing)
+        quarantined = _quarantine(uow, line, where, missing, plist.id)
+        uow.conn.execute(update(_pl).where(_pl.c.id == line.id).values(
+            state="short", picked=line.picked + cmd.found, picked_by_name=name, picked_at=now))
+        result = ShortPickResult(0, missing, 0, 0, outcome=f"transfer short: {missing} fewer sent")
     else:
         quarantined = _quarantine(uow, line, where, missing, plist.id)
         uow.conn.execute(update(_pl).where(_pl.c.id == line.id).values(
@@ -399,3 +438,78 @@ def create_replenishment(uow: UnitOfWork, cmd: CreateReplenishment) -> int:
                                                            "from_location_id": source.id,
                                                            "to_location_id": target.id, "quantity": cmd.quantity})
     return int(list_id)
+
+
+def create_transfer_pick(uow: UnitOfWork, cmd: CreateTransferPick) -> int:
+    """Units for another warehouse, picked through the pick flow: each SKU's quantity is held (reserved) in the
+    source warehouse's bins, one pick line per held bin in walking order; the list is dispatched as one transfer
+    when it is picked (see the module docstring). Not enough stock for a line fails the whole request."""
+    uow.require(INVENTORY_TRANSFER)
+    source = resolve_warehouse(uow, cmd.from_warehouse, "from_warehouse")
+    target = resolve_warehouse(uow, cmd.to_warehouse, "to_warehouse", works_in=False)
+    if source == target:
+        raise ValidationFailed("is the same warehouse as from_warehouse", field="to_warehouse")
+    skus = [resolve_sku(uow, line.sku, f"lines[{i}].sku") for i, line in enumerate(cmd.lines)]
+    seen: set[int] = set()
+    for i, sku in enumerate(skus):
+        if sku.id in seen:
+            raise ValidationFailed(f"{sku.code} is on an earlier line already", field=f"lines[{i}].sku")
+        seen.add(sku.id)
+    list_id = uow.conn.execute(insert(_pk).values(
+        tenant_id=uow.tenant_id, warehouse_id=source, kind="transfer", to_warehouse_id=target,
+        state="open").returning(_pk.c.id)).scalar_one()
+    planned: list[tuple[str, dict[str, Any]]] = []
+    rl, lv = ReservationLine.__table__, StockLevel.__table__
+    with uow.granting({INVENTORY_RESERVE}, because=INVENTORY_TRANSFER):
+        for i, (line, sku) in enumerate(zip(cmd.lines, skus, strict=True)):
+            try:
+                reservation_id = reserve_stock(uow, ReserveStock(sku=sku.id, quantity=line.quantity,
+                                                                 warehouse=source, reference=f"{DOCUMENT}:{list_id}"))
+            except Conflict as error:
+                available = (error.details or {}).get("available", 0)
+                raise Conflict(f"line {i + 1}: not enough sellable {sku.code} in the source warehouse to send "
+                               f"{line.quantity} ({available} free)", field=f"lines[{i}].quantity",
+                               details={"available": available}) from None
+            for held in uow.conn.execute(
+                    select(lv.c.location_id, lv.c.lot, func.sum(rl.c.quantity).label("quantity"), _loc.c.path)
+                    .join(lv, lv.c.id == rl.c.level_id).join(_loc, _loc.c.id == lv.c.location_id)
+                    .where(rl.c.reservation_id == reservation_id)
+                    .group_by(lv.c.location_id, lv.c.lot, _loc.c.path)):
+                planned.append((held.path, {
+                    "tenant_id": uow.tenant_id, "pick_list_id": list_id, "sku_id": sku.id,
+                    "location_id": held.location_id, "lot": held.lot, "quantity": int(held.quantity), "picked": 0,
+                    "state": "open", "picked_by_name": "", "reservation_id": reservation_id}))
+    rows = [row for _, row in walking_order(planned, lambda item: item[0])]
+    for position, row in enumerate(rows, start=1):
+        row["position"] = position
+    uow.conn.execute(insert(_pl), rows)
+    return int(list_id)
+
+
+def _level_id(uow: UnitOfWork, line: Any) -> int:
+    lv = StockLevel.__table__
+    return int(uow.conn.execute(select(lv.c.id).where(
+        lv.c.tenant_id == uow.tenant_id, lv.c.sku_id == line.sku_id, lv.c.location_id == line.location_id,
+        lv.c.status == Status.SELLABLE.value, lv.c.lot == line.lot)).scalar_one())
+
+
+def _dispatch_picked(uow: UnitOfWork, plist: Any) -> None:
+    """The transfer list is picked: let go of its holds and send what was picked as one transfer."""
+    lines = list(uow.conn.execute(select(_pl.c.sku_id, _pl.c.location_id, _pl.c.lot, _pl.c.picked,
+                                         _pl.c.reservation_id)
+                                  .where(_pl.c.pick_list_id == plist.id).order_by(_pl.c.position, _pl.c.id)))
+    r = Reservation.__table__
+    held = sorted({line.reservation_id for line in lines if line.reservation_id is not None})
+    active = list(uow.conn.execute(select(r.c.id).where(r.c.id.in_(held), r.c.state == "active")).scalars())
+    sent = [TransferLineIn(sku=line.sku_id, from_location=line.location_id, quantity=line.picked, lot=line.lot)
+            for line in lines if line.picked > 0]
+    # Creating the list needed inventory.transfer; the picker finishing it carries that decision out.
+    with uow.granting({INVENTORY_RESERVE, INVENTORY_TRANSFER}, because=FULFILMENT_PICK):
+        for reservation_id in active:
+            release_reservation(uow, reservation_id)
+        if not sent:
+            return
+        transfer_id = dispatch_transfer(uow, DispatchTransfer(
+            from_warehouse=plist.warehouse_id, to_warehouse=plist.to_warehouse_id, lines=sent,
+            note=f"pick list {plist.id}"))
+    uow.conn.execute(update(_pk).where(_pk.c.id == plist.id).values(transfer_id=transfer_id))

@@ -210,6 +210,41 @@ def release_reservation(uow: UnitOfWork, reservation_id: int) -> None:
     _end(uow, [(row, held)], "released")
 
 
+def release_units(uow: UnitOfWork, reservation_id: int, level_id: int, quantity: int) -> None:
+    """Let go of `quantity` of the units a reservation holds at one level, keeping the rest held (a short pick of
+    a transfer: the missing units are not there to send). Releasing all it holds ends the reservation."""
+    uow.require(INVENTORY_RESERVE)
+    row, held = _load_active(uow, reservation_id)
+    at_level = sum(q for held_level, q in held if held_level == level_id)
+    if quantity <= 0 or quantity > at_level:
+        raise Conflict(f"reservation {reservation_id} holds {at_level} there, not {quantity}", field="quantity")
+    if quantity == sum(q for _, q in held):
+        _end(uow, [(row, held)], "released")
+        return
+    levels, lines, r = StockLevel.__table__, ReservationLine.__table__, Reservation.__table__
+    level = uow.conn.execute(select(levels.c.sku_id, levels.c.warehouse_id).where(levels.c.id == level_id)).one()
+    uow.conn.execute(update(levels).where(levels.c.id == level_id, levels.c.reserved >= quantity)
+                     .values(reserved=levels.c.reserved - quantity))
+    left = quantity
+    for line_id, line_quantity in list(uow.conn.execute(
+            select(lines.c.id, lines.c.quantity).where(lines.c.reservation_id == reservation_id,
+                                                       lines.c.level_id == level_id).order_by(lines.c.id.desc()))):
+        take = min(left, line_quantity)
+        if take == line_quantity:
+            uow.conn.execute(lines.delete().where(lines.c.id == line_id))
+        else:
+            uow.conn.execute(update(lines).where(lines.c.id == line_id).values(quantity=lines.c.quantity - take))
+        left -= take
+        if not left:
+            break
+    uow.conn.execute(update(r).where(r.c.id == reservation_id).values(quantity=r.c.quantity - quantity))
+    # Units were freed: the same event as a release, so that channels push the new availability.
+    add_event(uow, "stock.reservation_released.v1", {"reservation_id": reservation_id, "sku_id": level.sku_id,
+                                                      "items": [{"sku_id": level.sku_id,
+                                                                 "warehouse_id": level.warehouse_id}]})
+    check_min_stock(uow, [(level.sku_id, level.warehouse_id)])
+
+
 def consume_reservation(uow: UnitOfWork, reservation_id: int, *, document_type: str = "",
                         document_id: str = "") -> list[int]:
     """The reserved units leave for the customer (a shipment): moves bin → customer, reserved and on_hand
