@@ -9,11 +9,14 @@ from dataclasses import asdict, dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from stockyard.core.uow import perform, read
+from stockyard.fulfilment.picking import CreateTransferPick, create_transfer_pick, pick_list
 from stockyard.identity.domain import (
     FULFILMENT_PACK,
     FULFILMENT_PICK,
     FULFILMENT_SHIP,
     INVENTORY_MOVE,
+    INVENTORY_TRANSFER,
     ROLES,
 )
 from tests.conftest import TenantCtx
@@ -29,6 +32,11 @@ SCAN = {"line_id": "{line}", "location_code": "MAIN/A/01", "scanned_barcode": BA
 SHORT_BODY = {"line_id": "{line}", "location_code": "MAIN/A/01", "found": 0}
 TASK = {"warehouse_id": "MAIN", "sku": "SKU-002", "from_location": "MAIN/A/01", "to_location": "MAIN/P/01",
         "quantity": 1}
+TRANSFER = {"from_warehouse": "MAIN", "to_warehouse": "NORTH", "lines": [{"sku": "SKU-002", "quantity": 1}]}
+TRANSFER_FORM = {"from_warehouse": "MAIN", "to_warehouse": "NORTH", "lines.0.sku": "SKU-002", "lines.0.quantity": 1,
+                 "pick_first": "1"}
+TRANSFER_SCAN = {"line_id": "{transfer_line}", "location_code": "MAIN/A/01", "scanned_barcode": BARCODES["SKU-002"],
+                 "quantity": 1}
 MEASURES = {"weight_grams": 500, "length_mm": 200, "width_mm": 150, "height_mm": 100}
 
 ACTIONS: list[Action] = [
@@ -36,6 +44,9 @@ ACTIONS: list[Action] = [
     api("confirm pick", f"{F}/pick-lists/{{pick_list}}/confirm", {FULFILMENT_PICK}, SCAN),
     api("report short pick", f"{F}/pick-lists/{{pick_list}}/short", SHORT, SHORT_BODY),
     api("replenishment task", f"{F}/replenishments", REPLENISH, TASK),
+    api("transfer pick list", f"{F}/transfer-picks", {INVENTORY_TRANSFER}, TRANSFER),
+    # the last scan dispatches the transfer: the picker needs neither inventory.transfer nor inventory.reserve
+    api("confirm transfer pick", f"{F}/pick-lists/{{transfer_list}}/confirm", {FULFILMENT_PICK}, TRANSFER_SCAN),
     api("pack item", f"{F}/orders/{{picked_order}}/pack", {FULFILMENT_PACK},
         {"scanned_barcode": BARCODES["SKU-001"]}),
     api("close parcel", f"{F}/orders/{{packing_order}}/parcels/{{parcel_no}}/close", {FULFILMENT_PACK}, MEASURES),
@@ -44,6 +55,7 @@ ACTIONS: list[Action] = [
     form("confirm pick (form)", f"{E}/pick-lists/{{pick_list}}/confirm", {FULFILMENT_PICK}, SCAN),
     form("report short pick (form)", f"{E}/pick-lists/{{pick_list}}/short", SHORT, SHORT_BODY),
     form("replenishment task (form)", f"{E}/replenishments", REPLENISH, TASK),
+    form("transfer pick list (form)", "/erp/transfers/new", {INVENTORY_TRANSFER}, TRANSFER_FORM),
     form("pack item (form)", f"{E}/pack/{{picked_order}}/item", {FULFILMENT_PACK},
          {"scanned_barcode": BARCODES["SKU-001"], "parcel_no": 1}),
     form("close parcel (form)", f"{E}/pack/{{packing_order}}/close", {FULFILMENT_PACK}, {"parcel_no": 1, **MEASURES}),
@@ -54,7 +66,7 @@ ACTIONS: list[Action] = [
 @dataclass(frozen=True)
 class Scene:
     """Orders of one SKU-001 each: one allocated and waiting for a wave, one being picked (its pick list and line),
-    one picked, one with an open parcel holding everything, one packed."""
+    one picked, one with an open parcel holding everything, one packed; and a transfer pick list of one SKU-002."""
 
     waiting_order: int
     pick_list: int
@@ -62,6 +74,8 @@ class Scene:
     picked_order: int
     packing_order: int
     packed_order: int
+    transfer_list: int
+    transfer_line: int
     parcel_no: int = 1  # the packing order's open parcel
 
 
@@ -79,7 +93,9 @@ def build(ctx: TenantCtx) -> Scene:
     sc.close(packed)
     plist = sc.list_for(picking)
     waiting = sc.order({"SKU-001": 1})
-    return Scene(waiting, plist.id, plist.lines[0].id, picked, packing, packed)
+    transfer = read(ctx.engine, ctx.actor, pick_list, perform(
+        ctx.engine, ctx.actor, create_transfer_pick, CreateTransferPick(**TRANSFER)))  # type: ignore[arg-type]
+    return Scene(waiting, plist.id, plist.lines[0].id, picked, packing, packed, transfer.id, transfer.lines[0].id)
 
 
 def fill(value: object, scene: Scene) -> object:

@@ -2,6 +2,9 @@
 meanwhile), picked by scanning like any pick list, and dispatched as one transfer of exactly what was picked when the
 list is done; a short pick lets go of the missing units' hold and records the discrepancy. Both backends."""
 
+from typing import Any
+
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from stockyard.core.errors import Conflict, ValidationFailed
@@ -12,9 +15,10 @@ from stockyard.fulfilment.picking import ConfirmPick, CreateTransferPick, Report
 from stockyard.inventory import queries
 from stockyard.inventory.reservations import ReserveStock, reserve_stock
 from stockyard.inventory.transfers import ReceiveLine, ReceiveTransfer, receive_transfer
-from tests.conftest import TenantCtx
+from tests.conftest import Api, TenantCtx
 from tests.factories import receive
 from tests.fulfilment.execution_scene import BARCODES, build_scene
+from tests.fulfilment.test_packing_api import signed_in
 from tests.inventory.support import assert_ledger_consistent, assert_refused, level
 
 
@@ -153,4 +157,48 @@ def test_short_pick_of_an_open_list_lets_go_of_the_missing_hold_only(tenant: Ten
     assert plist.state == "open" and plist.transfer_id is None
     assert level(tenant, "SKU-001", "MAIN/A/01") == (2, 2)  # still held for the open line
     assert level(tenant, "SKU-001", "MAIN/A/03", "quarantine") == (3, 0)
+    assert_ledger_consistent(tenant)
+
+
+def test_api_and_pages_create_pick_and_show_the_destination(tenant: TenantCtx, client: TestClient,
+                                                            app_for: Any) -> None:
+    _setup(tenant)
+    _, key = tenant.user("warehouse_manager")
+    api = Api(client, {"Authorization": f"Bearer {key}"})
+    short = api.post("/api/v1/fulfilment/transfer-picks", {
+        "from_warehouse": "MAIN", "to_warehouse": "NORTH", "lines": [{"sku": "SKU-002", "quantity": 9}]})
+    assert short.status_code == 409 and short.json()["error"]["field"] == "lines[0].quantity", short.text
+    made = api.post("/api/v1/fulfilment/transfer-picks", {
+        "from_warehouse": "MAIN", "to_warehouse": "NORTH", "lines": [{"sku": "SKU-002", "quantity": 2}]})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["kind"], body["to_warehouse"], body["transfer_id"]) == ("transfer", "NORTH", None)
+
+    browser, csrf = signed_in(tenant, app_for, "warehouse_manager")
+    refused = browser.post("/erp/transfers/new", data={
+        "csrf_token": csrf, "from_warehouse": "MAIN", "to_warehouse": "NORTH", "pick_first": "1",
+        "lines.1.sku": "SKU-001", "lines.1.quantity": "6"}, follow_redirects=False)
+    assert refused.status_code == 409 and "not enough sellable SKU-001" in refused.text
+    created = browser.post("/erp/transfers/new", data={
+        "csrf_token": csrf, "from_warehouse": "MAIN", "to_warehouse": "NORTH", "pick_first": "1",
+        "lines.0.sku": "SKU-001", "lines.0.quantity": "2"}, follow_redirects=False)
+    assert created.status_code == 303 and "/erp/fulfilment/pick-lists/" in created.headers["location"]
+    page = browser.get(created.headers["location"])
+    assert "transfer to NORTH" in page.text
+    assert level(tenant, "SKU-001", "MAIN/A/03") == (3, 2)  # held, nothing dispatched yet
+
+    # the mobile pick screen names the destination, and the last scan dispatches the transfer
+    list_id = int(created.headers["location"].rsplit("/", 1)[1])
+    mobile = browser.get(f"/m/MAIN/pick?pick=PL-{list_id}")
+    assert mobile.status_code == 200 and "transfer to NORTH" in mobile.text
+    state = api.get(f"/api/v1/mobile/warehouses/MAIN/picking?pick=PL-{list_id}").json()
+    assert state["to_warehouse"] == "NORTH"
+    line = state["lines"][0]
+    done = api.post(f"/api/v1/mobile/warehouses/MAIN/pick-lists/{list_id}/picks", {
+        "line_id": line["line_id"], "location": line["location"], "sku": BARCODES["SKU-001"], "quantity": 2})
+    assert done.status_code == 200 and done.json()["state"] == "picked", done.text
+    assert level(tenant, "SKU-001", "@TRANSIT/NORTH", "in_transit") == (2, 0)
+    transfer_id = read(tenant.engine, tenant.actor, picking.pick_list, list_id).transfer_id
+    assert transfer_id is not None and f"/erp/transfers/{transfer_id}" in browser.get(
+        created.headers["location"]).text
     assert_ledger_consistent(tenant)

@@ -9,6 +9,8 @@
     POST /fulfilment/pick-lists/{pick_list_id}/confirm  {line_id, location_code, scanned_barcode, quantity}
     POST /fulfilment/pick-lists/{pick_list_id}/short    {line_id, location_code, found}
     POST /fulfilment/replenishments                     {warehouse_id, sku, from_location, to_location, quantity}
+    POST /fulfilment/transfer-picks                     {from_warehouse, to_warehouse, lines: [{sku, quantity}], note}
+                                                        a pick list whose picked units leave as one transfer
     GET  /fulfilment/discrepancies                      short picks (state, page)
     GET  /fulfilment/orders/{order_id}/pack             the pack station: picked, packed, parcels, and once packed
                                                         the carrier services for the parcels, cheapest first
@@ -85,6 +87,7 @@ def pick_list_json(view: picking.PickListView) -> dict[str, Any]:
     return {"id": view.id, "wave_id": view.wave_id, "kind": view.kind, "state": view.state,
             "warehouse": view.warehouse, "order_id": view.order_id, "order_number": view.order_number,
             "order_status": view.order_status, "to_location": view.to_location or None,
+            "to_warehouse": view.to_warehouse or None, "transfer_id": view.transfer_id,
             "lines": [line(li) for li in view.lines], "next_line": line(nxt) if nxt else None, "done": view.done}
 
 
@@ -175,6 +178,12 @@ def report_short(pick_list_id: int, body: ShortIn, engine: EngineDep, actor: Api
 @router.post("/replenishments", status_code=201)
 def create_replenishment(body: picking.CreateReplenishment, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
     list_id = perform(engine, actor, picking.create_replenishment, body)
+    return pick_list_json(read(engine, actor, picking.pick_list, list_id))
+
+
+@router.post("/transfer-picks", status_code=201)
+def create_transfer_pick(body: picking.CreateTransferPick, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    list_id = perform(engine, actor, picking.create_transfer_pick, body)
     return pick_list_json(read(engine, actor, picking.pick_list, list_id))
 
 

@@ -22,6 +22,7 @@ from stockyard.analytics.warehouse_dashboard import warehouse_activity
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.uow import perform, read
+from stockyard.fulfilment import picking
 from stockyard.inventory import counts, movements, queries, reservations, transfers
 from stockyard.inventory import warehouses as warehouse_setup
 from stockyard.inventory.domain import WRITE_OFF_REASONS, Reason, Status
@@ -325,6 +326,8 @@ async def transfer_dispatch(request: Request, engine: EngineDep, actor: PageActo
     rows = [i for i, line in enumerate(filled) if line]
     known = {"from_warehouse", "to_warehouse", "note", "lines"} | {
         f"lines.{i}.{key}" for i in range(TRANSFER_LINES) for key in LINE_FIELDS}
+    if form.get("pick_first"):
+        return await _transfer_pick(request, engine, actor, form, filled, rows, known)
     try:
         cmd = transfers.DispatchTransfer(**given(form, "from_warehouse", "to_warehouse", "note"),
                                          lines=[filled[i] for i in rows])
@@ -335,6 +338,22 @@ async def transfer_dispatch(request: Request, engine: EngineDep, actor: PageActo
         return await run(dispatch_form, request, engine, actor, form, errors, status)
     flash(request, f"Transfer {transfer_id} dispatched: {sum(x.quantity for x in cmd.lines)} unit(s) in transit")
     return see_other(f"/erp/transfers/{transfer_id}")
+
+
+async def _transfer_pick(request: Request, engine: Engine, actor: Actor, form: Mapping[str, Any],
+                         filled: list[dict[str, Any]], rows: list[int], known: set[str]) -> Response:
+    """"Pick first": hold the units in the source warehouse and send a pick list to the floor (the bins are
+    chosen for the picker); the transfer is dispatched when the list is picked."""
+    try:
+        cmd = picking.CreateTransferPick(**given(form, "from_warehouse", "to_warehouse", "note"), lines=[
+            {key: filled[i][key] for key in ("sku", "quantity") if key in filled[i]} for i in rows])
+        list_id = await run(perform, engine, actor, picking.create_transfer_pick, cmd)
+    except INPUT_ERRORS as error:
+        errors, status = field_errors(error, known)
+        errors = {_row_field(name, rows): message for name, message in errors.items()}
+        return await run(dispatch_form, request, engine, actor, form, errors, status)
+    flash(request, f"Pick list {list_id} created: the units are held until it is picked and dispatched")
+    return see_other(f"/erp/fulfilment/pick-lists/{list_id}")
 
 
 def _row_field(name: str, rows: list[int]) -> str:

@@ -162,6 +162,7 @@ def picking_state(warehouse: str, engine: EngineDep, actor: ApiActor, pick: str 
         return out
     view = read(engine, actor, workflows.list_here, wh.id, read(engine, actor, scan.pick_list_in, wh.id, pick))
     return out | {"id": view.id, "code": f"PL-{view.id}", "state": view.state, "order": view.order_number,
+                  "kind": view.kind, "to_warehouse": view.to_warehouse or None,
                   "next_line_id": view.next_line.id if view.next_line else None,
                   "lines": [{"line_id": line.id, "location": line.location, "sku": line.sku, "name": line.name,
                              "quantity": line.quantity, "picked": line.picked, "remaining": line.remaining,

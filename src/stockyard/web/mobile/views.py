@@ -588,7 +588,8 @@ def pick(warehouse: str, request: Request, engine: EngineDep, actor: PageActor, 
         return refused
     line = view.next_line
     code = f"PL-{view.id}"
-    facts = [("Pick list", code + (f" · order {view.order_number}" if view.order_number else "")),
+    facts = [("Pick list", code + (f" · order {view.order_number}" if view.order_number else "")
+              + (f" · transfer to {view.to_warehouse}" if view.to_warehouse else "")),
              ("Line", f"{line.position}: {line.remaining} × {line.sku} · {line.name}"), ("From", line.location)]
     second = Step("Pick", f"Go to {line.location} and scan the location", [_scan("location", "Location", location)],
                   hidden={"pick": code}, facts=facts,

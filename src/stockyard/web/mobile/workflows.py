@@ -276,6 +276,8 @@ def pick(uow: UnitOfWork, warehouse_id: int, pick_list_id: int, cmd: Pick) -> Do
     if progress.list_done:
         message += f"; PL-{pick_list_id} is complete" + (f": pack order {view.order_number}"
                                                          if view.order_number else "")
+        if view.to_warehouse:
+            message += f": dispatched to {view.to_warehouse}, put the units on the transfer"
     return Done(message, line.sku, cmd.quantity, line.location, "picked" if progress.list_done else "open",
                 pick_list_id)
 
