@@ -9,19 +9,28 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import Engine, select, text
 
+from stockyard.billing.journal import journal_rows
+from stockyard.billing.offered import offered_payment_methods
 from stockyard.catalog import queries as catalog_queries
 from stockyard.catalog.domain import validate_barcode
 from stockyard.catalog.models import Barcode, Sku
+from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
 from stockyard.core.db import create_db_engine
 from stockyard.core.errors import Conflict, NotAuthenticated
 from stockyard.core.migrate import upgrade
-from stockyard.core.uow import UnitOfWork, read
+from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.demo import build_demo, database_is_empty
+from stockyard.fulfilment import execution_queries
+from stockyard.identity.domain import STOREFRONT
 from stockyard.identity.services import actor_from_api_key, authenticate_password
 from stockyard.inventory import queries
 from stockyard.inventory.verify import verify_levels
 from stockyard.purchasing import queries as purchasing_queries
+from stockyard.sales import carts, checkout
+from stockyard.sales import queries as order_queries
+from stockyard.sales.channels import list_channels
+from stockyard.sales.checkout import AddressIn
 
 
 def _fresh_database(path: Path) -> Engine:
@@ -123,6 +132,7 @@ def test_the_demo_is_a_parts_business_with_stock_and_open_work(tmp_path: Path) -
     sold_out = {line.sku_code for line in on_order if read(engine, owner, queries.atp_for_sku, line.sku_code).atp == 0}
     assert len(sold_out) >= 5
 
+    _the_shop_sells(engine, owner, summary)
     assert verify_levels(engine) == []
 
     # Building it again changes nothing.
@@ -130,6 +140,39 @@ def test_the_demo_is_a_parts_business_with_stock_and_open_work(tmp_path: Path) -
         build_demo(engine, None)
     assert read(engine, owner, catalog_queries.search_skus, "", 1, 10).total == skus.total
     engine.dispose()
+
+
+def _the_shop_sells(engine: Engine, owner: Actor, summary: list[str]) -> None:
+    """Past orders in every state of their life; a German visitor is offered shipping and payment and can check
+    out by card."""
+    counts = read(engine, owner, order_queries.list_orders).counts
+    assert {"awaiting_payment", "allocated", "picking", "packed", "shipped", "delivered", "invoiced",
+            "cancelled"} <= set(counts)
+    assert sum(counts.values()) >= 25 and counts["allocated"] >= 3
+    assert f"{sum(counts.values())} orders" in " ".join(" ".join(summary).split())
+    waves = read(engine, owner, execution_queries.list_waves).items
+    assert any(w.state == "open" for w in waves) and any(w.state == "done" for w in waves)
+    # The journal consumer has caught up with the sales.
+    today = utcnow().date()
+    assert read(engine, owner, journal_rows, today - timedelta(days=1), today)
+
+    shop = Actor(tenant_id=owner.tenant_id, user_id=None, name="storefront", permissions=STOREFRONT)
+    channel_id = next(c.id for c in read(engine, owner, list_channels).items if c.code == "web")
+    codes = [s["code"] for s in read(engine, owner, catalog_queries.search_skus, "", 1, 100).items]
+    sku = next(code for code in codes if read(engine, owner, queries.atp_for_sku, code).atp >= 2)
+    token = perform(engine, shop, carts.add_to_cart, None, channel_id, carts.AddToCart(sku=sku, quantity=2))
+    address = AddressIn(name="Erika Mustermann", line1="Hafenstraße 1", city="Hamburg", postcode="20095",
+                        country="DE")
+    shipping = read(engine, shop, checkout.shipping_options, token, address)
+    assert {o.carrier_code for o in shipping} == {"DHL", "DPD"}
+    paying = {m.gateway: m for m in read(engine, shop, offered_payment_methods, channel_id)}
+    assert {"test", "manual_bank_transfer"} <= set(paying)
+    placed = checkout.place_order(engine, shop, token, checkout.PlaceOrder(
+        idempotency_key="demo-test-checkout", email="erika@example.com", shipping_address=address,
+        shipping_method_id=shipping[0].method_id, payment_method_id=paying["test"].id,
+        card={"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123",
+              "holder": "E Mustermann"}))
+    assert (placed.status, placed.payment_state) == ("allocated", "captured")
 
 
 def _fingerprint(engine: Engine) -> list[tuple[object, ...]]:

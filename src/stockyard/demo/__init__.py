@@ -2,7 +2,9 @@
 
 Tenant "demo" (Demo Parts Co.) gets staff users, three warehouses with a few hundred bins, 500+ parts
 from 15 brands with OEM numbers and EAN-13 barcodes, and a stock story (stock.py) that leaves something
-true on every inventory page: shortages, transfers on the road, open counts, active reservations. The same
+true on every inventory page: shortages, transfers on the road, open counts, active reservations. The web shop
+sells (orders.py): shipping and payment are set up, customers are registered and past orders stand in every state,
+from awaiting payment through a pick wave in progress to invoiced; the event consumers have caught up. The same
 seed gives the same business every time; only the API key printed at the end is new on every run.
 """
 
@@ -17,6 +19,7 @@ from stockyard.core.actor import Actor, system_actor
 from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.demo.orders import CUSTOMER_PASSWORD, CUSTOMERS, sell
 from stockyard.demo.parts import build_catalog
 from stockyard.demo.purchasing import order_supplies
 from stockyard.demo.shop import build_shop
@@ -24,9 +27,12 @@ from stockyard.demo.sites import build_sites, location_count
 from stockyard.demo.stock import tell
 from stockyard.identity.models import Tenant
 from stockyard.identity.services import actor_for_user, create_api_key, create_tenant, create_user
+from stockyard.integration.dispatch import drain
 from stockyard.inventory import queries
 from stockyard.inventory.models import Location
 from stockyard.purchasing.queries import list_purchase_orders
+from stockyard.sales.models import Customer
+from stockyard.sales.queries import list_orders
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -73,6 +79,8 @@ def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str
     build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
     order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
                    random.Random(SEED + 3), steps)
+    sell(engine, staff["owner"], staff["warehouse_operator"], random.Random(SEED + 4), steps)
+    drain(engine)
     return _summary(engine, staff["owner"], api_key, base_url)
 
 
@@ -95,6 +103,7 @@ def _figures(uow: UnitOfWork) -> dict[str, int]:
     def total(stmt: object) -> int:
         return int(uow.execute(stmt).scalar_one())
 
+    by_status = list_orders(uow).counts
     return {
         "skus": total(select(func.count()).select_from(Sku)),
         "products": total(select(func.count()).select_from(Product)),
@@ -107,6 +116,9 @@ def _figures(uow: UnitOfWork) -> dict[str, int]:
         "counts": queries.list_counts(uow, "open").total,
         "reservations": queries.list_reservations(uow, "active").total,
         "purchase_orders": list_purchase_orders(uow, state="open").total,
+        "customers": total(select(func.count()).select_from(Customer).where(Customer.password_hash.is_not(None))),
+        "orders": sum(by_status.values()),
+        "waiting": by_status.get("allocated", 0),
     }
 
 
@@ -118,6 +130,8 @@ def _summary(engine: Engine, owner: Actor, api_key: str, base_url: str = "") -> 
         f"{f['warehouses']} warehouses with {f['bins']} bins.",
         f"  {f['alerts']} shortage alerts, {f['transfers']} open transfers, {f['counts']} open counts, "
         f"{f['reservations']} active reservations, {f['purchase_orders']} open purchase orders.",
+        f"  {f['customers']} registered shop customers, {f['orders']} orders ({f['waiting']} waiting to be picked, "
+        "one pick wave in progress); shipping by DHL and DPD to Germany and its neighbours, card and bank transfer.",
         *sign_in_lines(base_url),
     ]
     lines += ["API key of owner@demo.test for /api/v1, shown only now:", f"  {api_key}"]
@@ -128,6 +142,8 @@ def sign_in_lines(base_url: str = "") -> list[str]:
     """Where the demo is and how its staff sign in."""
     width = max(len(email) for email, *_ in STAFF)
     lines = [f"The web shop is at {base_url}/ (channel 'web', the default storefront).",
+             f"Shop customers (e.g. {CUSTOMERS[0][0]}) sign in at {base_url}/my/login with the password "
+             f"'{CUSTOMER_PASSWORD}'.",
              f"Sign in at {base_url}/login with tenant '{TENANT_SLUG}' and the password '{PASSWORD}':"]
     for email, _name, role, warehouse in STAFF:
         scope = f" (warehouse {warehouse} only)" if warehouse else ""
