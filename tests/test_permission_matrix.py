@@ -709,6 +709,28 @@ def test_role_against_mutating_request(action: Action, role: str, tenant: Tenant
     assert business_rows(tenant) == before, "a refused request changed data"
 
 
+def check_role_request(client: TestClient, action: Action, role: str, tenant: TenantCtx, scene: Any) -> None:
+    """One row of a context's own permission table (returns, fulfilment, mobile), sent as `role` with the ids of its
+    `scene` (any dataclass): a role holding the row's permissions succeeds (303 for a form, 200/201 for the API); any
+    other gets 403, and then not one row of the tenant has changed."""
+    browser = TestClient(client.app)
+    url, body = fill(action.url, scene), fill(action.body, scene)
+    if action.via == "form":
+        csrf = sign_in(browser, tenant, role)
+        before = business_rows(tenant)
+        response = browser.post(str(url), data={**(body or {}), "csrf_token": csrf}, follow_redirects=False)
+    else:
+        _, key = tenant.user(role, email=f"{role}-{uuid.uuid4().hex[:8]}@example.com")
+        before = business_rows(tenant)
+        response = browser.request(action.method, str(url), json=body, headers={"Authorization": f"Bearer {key}"})
+    if action.needs <= ROLES[role]:
+        expected = {303} if action.via == "form" else {200, 201}
+        assert response.status_code in expected, f"{role} should be allowed: {response.text[:800]}"
+        return
+    assert response.status_code == 403, f"{role} should be refused: {response.status_code} {response.text[:500]}"
+    assert business_rows(tenant) == before, "a refused request changed data"
+
+
 # ---- orders: staff pages (/admin/orders) and the JSON API (/api/v1/orders) -------------------------------------
 # Each row names the state its order is made in first (tests/sales/order_fixtures.order_in_state), so a permitted
 # role meets an order the action applies to. Looking an order up by its number needs orders.view as well.

@@ -3,8 +3,7 @@ forms and the JSON API), against a scene of its own: orders in each step of pick
 holding all of a row's permissions succeeds (303 for a form, 2xx for the API); any other gets 403 and not one row of
 the tenant changes."""
 
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +20,7 @@ from stockyard.identity.domain import (
 )
 from tests.conftest import TenantCtx
 from tests.fulfilment.execution_scene import BARCODES, build_scene
-from tests.test_permission_matrix import Action, api, business_rows, form, sign_in
+from tests.test_permission_matrix import Action, api, check_role_request, form
 
 F = "/api/v1/fulfilment"
 E = "/erp/fulfilment"
@@ -98,36 +97,8 @@ def build(ctx: TenantCtx) -> Scene:
     return Scene(waiting, plist.id, plist.lines[0].id, picked, packing, packed, transfer.id, transfer.lines[0].id)
 
 
-def fill(value: object, scene: Scene) -> object:
-    names = {k: str(v) for k, v in asdict(scene).items()}
-    if isinstance(value, str):
-        if value.startswith("{") and value.endswith("}") and value[1:-1] in names:
-            return getattr(scene, value[1:-1])
-        return value.format(**names)
-    if isinstance(value, dict):
-        return {fill(k, scene): fill(v, scene) for k, v in value.items()}
-    return value
-
-
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
 def test_role_against_fulfilment_request(action: Action, role: str, tenant: TenantCtx, client: TestClient) -> None:
     scene = build(tenant)
-    browser = TestClient(client.app)
-    url, body = fill(action.url, scene), fill(action.body, scene)
-    allowed = action.needs <= ROLES[role]
-    if action.via == "form":
-        csrf = sign_in(browser, tenant, role)
-        before = business_rows(tenant)
-        response = browser.post(str(url), data={**(body or {}), "csrf_token": csrf},  # type: ignore[dict-item]
-                                follow_redirects=False)
-    else:
-        _, key = tenant.user(role, email=f"{role}-{uuid.uuid4().hex[:8]}@example.com")
-        before = business_rows(tenant)
-        response = browser.request(action.method, str(url), json=body, headers={"Authorization": f"Bearer {key}"})
-    if allowed:
-        expected = {303} if action.via == "form" else {200, 201}
-        assert response.status_code in expected, f"{role} should be allowed: {response.text[:800]}"
-        return
-    assert response.status_code == 403, f"{role} should be refused: {response.status_code} {response.text[:500]}"
-    assert business_rows(tenant) == before, "a refused request changed data"
+    check_role_request(client, action, role, tenant, scene)
