@@ -58,7 +58,8 @@ def migrate() -> None:
 def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no tenant yet")] = False,
 ) -> None:
-    """Build the demo business: tenant 'demo', users, warehouses, 500+ parts, stock, transfers, counts."""
+    """Build the demo business: tenant 'demo', users, warehouses, 500+ parts, stock, transfers, counts, suppliers and
+    purchase orders, shipping and payment, customers and orders in every state."""
     from stockyard.demo import already_built_lines, build_demo, database_is_empty
 
     engine = _engine()
