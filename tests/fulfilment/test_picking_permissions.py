@@ -46,6 +46,8 @@ ACTIONS: list[Action] = [
     api("transfer pick list", f"{F}/transfer-picks", {INVENTORY_TRANSFER}, TRANSFER),
     # the last scan dispatches the transfer: the picker needs neither inventory.transfer nor inventory.reserve
     api("confirm transfer pick", f"{F}/pick-lists/{{transfer_list}}/confirm", {FULFILMENT_PICK}, TRANSFER_SCAN),
+    api("call off transfer pick", f"{F}/transfer-picks/{{transfer_list}}/cancel", {INVENTORY_TRANSFER}),
+    form("call off transfer pick (form)", f"{E}/pick-lists/{{transfer_list}}/cancel", {INVENTORY_TRANSFER}),
     api("pack item", f"{F}/orders/{{picked_order}}/pack", {FULFILMENT_PACK},
         {"scanned_barcode": BARCODES["SKU-001"]}),
     api("close parcel", f"{F}/orders/{{packing_order}}/parcels/{{parcel_no}}/close", {FULFILMENT_PACK}, MEASURES),

@@ -202,3 +202,19 @@ def test_api_and_pages_create_pick_and_show_the_destination(tenant: TenantCtx, c
     assert transfer_id is not None and f"/erp/transfers/{transfer_id}" in browser.get(
         created.headers["location"]).text
     assert_ledger_consistent(tenant)
+
+
+def test_calling_off_a_transfer_pick_lets_go_of_its_holds(tenant: TenantCtx) -> None:
+    _setup(tenant)
+    plist = _create(tenant, {"SKU-001": 4, "SKU-002": 1})
+    _pick(tenant, plist)  # one line picked: the units are still in their bin
+    assert (_atp(tenant, "SKU-001"), _atp(tenant, "SKU-002")) == (1, 3)
+    perform(tenant.engine, tenant.actor, picking.cancel_transfer_pick, plist.id)
+    assert _reload(tenant, plist).state == "cancelled"
+    assert (_atp(tenant, "SKU-001"), _atp(tenant, "SKU-002")) == (5, 4)  # free to sell again, nothing moved
+    assert (level(tenant, "SKU-001", "MAIN/A/03"), level(tenant, "SKU-001", "MAIN/A/01")) == ((3, 0), (2, 0))
+    assert_refused(tenant, Conflict, "pick_list_id", picking.cancel_transfer_pick, plist.id)  # once only
+    assert_refused(tenant, Conflict, "pick_list_id", picking.confirm_pick, ConfirmPick(
+        pick_list_id=plist.id, line_id=plist.lines[-1].id, location_code=plist.lines[-1].location,
+        scanned_barcode=BARCODES[plist.lines[-1].sku], quantity=1))
+    assert_ledger_consistent(tenant)

@@ -11,6 +11,7 @@
     POST /fulfilment/replenishments                     {warehouse_id, sku, from_location, to_location, quantity}
     POST /fulfilment/transfer-picks                     {from_warehouse, to_warehouse, lines: [{sku, quantity}], note}
                                                         a pick list whose picked units leave as one transfer
+    POST /fulfilment/transfer-picks/{id}/cancel         call it off: its holds are let go, the list is cancelled
     GET  /fulfilment/discrepancies                      short picks (state, page)
     GET  /fulfilment/orders/{order_id}/pack             the pack station: picked, packed, parcels, and once packed
                                                         the carrier services for the parcels, cheapest first
@@ -185,6 +186,12 @@ def create_replenishment(body: picking.CreateReplenishment, engine: EngineDep, a
 def create_transfer_pick(body: picking.CreateTransferPick, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
     list_id = perform(engine, actor, picking.create_transfer_pick, body)
     return pick_list_json(read(engine, actor, picking.pick_list, list_id))
+
+
+@router.post("/transfer-picks/{pick_list_id}/cancel")
+def cancel_transfer_pick(pick_list_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, Any]:
+    perform(engine, actor, picking.cancel_transfer_pick, pick_list_id)
+    return pick_list_json(read(engine, actor, picking.pick_list, pick_list_id))
 
 
 @router.get("/discrepancies")

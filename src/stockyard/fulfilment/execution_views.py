@@ -130,6 +130,18 @@ async def pick_short(pick_list_id: int, request: Request, engine: EngineDep, act
     return see_other(f"/erp/fulfilment/pick-lists/{pick_list_id}")
 
 
+@router.post("/pick-lists/{pick_list_id}/cancel")
+async def cancel_transfer_pick(pick_list_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    await check_csrf(request)
+    try:
+        await run(perform, engine, actor, picking.cancel_transfer_pick, pick_list_id)
+    except (Conflict, NotFound) as error:
+        flash(request, error.message, "error")
+        return see_other(f"/erp/fulfilment/pick-lists/{pick_list_id}")
+    flash(request, "Transfer called off: its held stock is free again")
+    return see_other(f"/erp/fulfilment/pick-lists/{pick_list_id}")
+
+
 @router.get("/discrepancies", response_class=HTMLResponse)
 def discrepancies(request: Request, engine: EngineDep, actor: PageActor, state: str = "open",
                   page_no: int = 1) -> Response:

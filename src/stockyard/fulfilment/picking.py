@@ -486,6 +486,31 @@ def create_transfer_pick(uow: UnitOfWork, cmd: CreateTransferPick) -> int:
     return int(list_id)
 
 
+def cancel_transfer_pick(uow: UnitOfWork, pick_list_id: int) -> None:
+    """The transfer is called off before its list is finished: every hold of the list is let go and the list is
+    cancelled. Picked units are still in their bins (picks are flags until dispatch), so nothing moves."""
+    actor = uow.require(INVENTORY_TRANSFER)
+    plist = uow.conn.execute(select(_pk.c.id, _pk.c.kind, _pk.c.state, _pk.c.warehouse_id).where(
+        _pk.c.tenant_id == uow.tenant_id, _pk.c.id == pick_list_id)).first()
+    if plist is None or plist.kind != "transfer":
+        raise NotFound(f"no transfer pick list {pick_list_id}", field="pick_list_id")
+    actor.require_warehouse(plist.warehouse_id)
+    if uow.conn.execute(update(_pk).where(_pk.c.id == plist.id, _pk.c.state == "open")
+                        .values(state="cancelled")).rowcount != 1:
+        raise Conflict(f"pick list {pick_list_id} is {plist.state}: only an open list can be cancelled",
+                       field="pick_list_id")
+    r = Reservation.__table__
+    held = uow.conn.execute(select(_pl.c.reservation_id).where(_pl.c.pick_list_id == plist.id,
+                                                               _pl.c.reservation_id.is_not(None))).scalars().all()
+    active = uow.conn.execute(select(r.c.id).where(r.c.id.in_(sorted(set(held))), r.c.state == "active")
+                              .order_by(r.c.id)).scalars().all()
+    with uow.granting({INVENTORY_RESERVE}, because=INVENTORY_TRANSFER):  # the list's own holds
+        for reservation_id in active:
+            release_reservation(uow, reservation_id)
+    add_event(uow, "fulfilment.pick_list_cancelled.v1", {"pick_list_id": plist.id, "kind": "transfer",
+                                                         "released_reservations": list(active)})
+
+
 def _level_id(uow: UnitOfWork, line: Any) -> int:
     lv = StockLevel.__table__
     return int(uow.conn.execute(select(lv.c.id).where(
