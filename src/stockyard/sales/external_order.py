@@ -33,15 +33,15 @@ from stockyard.sales.checkout import AddressIn, next_order_number
 from stockyard.sales.domain import PricedLine, Status, order_totals
 from stockyard.sales.models import Channel, Order, OrderLine
 from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
+from stockyard.sales.orders import EXTERNAL_SOURCES, load_order
 from stockyard.sales.orders import _move as move_order
-from stockyard.sales.orders import load_order
 
 _channels = Channel.__table__
 _skus = Sku.__table__
 _products = Product.__table__
 _lines = OrderLine.__table__
 _orders = Order.__table__
-SOURCES = ("channel", "csv")
+SOURCES = EXTERNAL_SOURCES
 
 
 @dataclass(frozen=True)

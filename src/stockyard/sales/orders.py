@@ -376,7 +376,7 @@ def _shipment_ids(uow: UnitOfWork, order_id: int) -> list[int]:
                                                       s.c.delivered_at.is_(None))).scalars())
 
 
-# Orders taken by an external site (sales/external_order.py SOURCES), paid there.
+# Where an external site's orders come from (sales/external_order.py); the site takes their payment.
 EXTERNAL_SOURCES = ("channel", "csv")
 
 

@@ -121,7 +121,8 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = DEF
         raise SignatureInvalid("no signature matches this secret and body")
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
-        raise SignatureInvalid(f"the timestamp is more than {tolerance} seconds off")
+        minutes = f" ({tolerance // 60} minutes)" if tolerance % 60 == 0 else ""
+        raise SignatureInvalid(f"the timestamp is more than {tolerance} seconds off{minutes}")
     return timestamp
 
 

@@ -23,14 +23,13 @@ Polling: `GET {base_url}/orders?updated_since=<cursor>` with `Authorization: Bea
 next poll starts at the latest `updated_at` seen.
 """
 
-import hmac
 import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from stockyard.core.errors import NotAuthenticated, ValidationFailed
-from stockyard.integration.channels.adapters.common import address, amount, header_value, hmac_sha256, obj, text
+from stockyard.integration.channels.adapters.common import address, amount, header_value, obj, text
 from stockyard.integration.channels.domain import (
     InboundAddress,
     InboundCustomer,
@@ -38,42 +37,27 @@ from stockyard.integration.channels.domain import (
     InboundOrder,
     quantity_of,
 )
+from stockyard.integration.webhooks.domain import SignatureInvalid, signature_header, verify_signature
 
 SIGNATURE_HEADER = "Stockyard-Signature"
 TOLERANCE_SECONDS = 300
-
-
-def _parts(header: str) -> dict[str, str]:
-    parts = {}
-    for piece in header.split(","):
-        key, _, value = piece.strip().partition("=")
-        parts[key] = value
-    return parts
 
 
 class GenericAdapter:
     name = "generic"
 
     def sign(self, body: bytes, secret: str, now: float | None = None) -> dict[str, str]:
-        t = int(time.time() if now is None else now)
-        digest = hmac_sha256(secret, f"{t}.".encode() + body).hex()
-        return {SIGNATURE_HEADER: f"t={t},v1={digest}"}
+        """The same scheme as our outbound webhooks (integration/webhooks/domain.py)."""
+        return {SIGNATURE_HEADER: signature_header(secret, int(time.time() if now is None else now), body)}
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: float | None = None) -> None:
         sent = header_value(headers, SIGNATURE_HEADER)
         if not sent:
             raise NotAuthenticated(f"the {SIGNATURE_HEADER} header is missing", field=SIGNATURE_HEADER)
-        parts = _parts(sent)
-        if not parts.get("t", "").isdigit() or not parts.get("v1"):
-            raise NotAuthenticated(f"the {SIGNATURE_HEADER} header is not 't=<unix time>,v1=<hex>'",
-                                   field=SIGNATURE_HEADER)
-        t = int(parts["t"])
-        if abs((time.time() if now is None else now) - t) > TOLERANCE_SECONDS:
-            raise NotAuthenticated(f"the signature's time is more than {TOLERANCE_SECONDS // 60} minutes away "
-                                   "from ours", field=SIGNATURE_HEADER)
-        expected = hmac_sha256(secret, f"{t}.".encode() + body).hex()
-        if not hmac.compare_digest(parts["v1"].encode(), expected.encode()):
-            raise NotAuthenticated("the signature does not match this connection's secret", field=SIGNATURE_HEADER)
+        try:
+            verify_signature(secret, sent, body, TOLERANCE_SECONDS, now)
+        except SignatureInvalid as error:
+            raise NotAuthenticated(f"{SIGNATURE_HEADER}: {error}", field=SIGNATURE_HEADER) from None
 
     def parse_order(self, payload: Any) -> InboundOrder:
         data = obj(payload, "body")
