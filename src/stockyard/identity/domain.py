@@ -36,6 +36,9 @@ INTEGRATION_VIEW = "integration.view"
 INTEGRATION_MANAGE = "integration.manage"
 CHANNELS_MANAGE = "channels.manage"
 ACCOUNTING_VIEW = "accounting.view"
+# Close and reopen periods, post landed costs, import gateway settlements, edit the chart of accounts and tax rates.
+ACCOUNTING_MANAGE = "accounting.manage"
+ANALYTICS_VIEW = "analytics.view"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -75,6 +78,8 @@ ALL_PERMISSIONS = frozenset(
         INTEGRATION_MANAGE,
         CHANNELS_MANAGE,
         ACCOUNTING_VIEW,
+        ACCOUNTING_MANAGE,
+        ANALYTICS_VIEW,
     }
 )
 
@@ -89,16 +94,17 @@ ROLES: dict[str, frozenset[str]] = {
     "warehouse_manager": _OPERATOR
     | {INVENTORY_ADJUST, INVENTORY_RESERVE, INVENTORY_COUNT_APPROVE, INVENTORY_CONFIGURE, CATALOG_EDIT, SETTINGS_VIEW,
        ORDERS_VIEW, RETURNS_VIEW, RETURNS_MANAGE, FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
-       PURCHASING_EDIT, PURCHASING_RECEIVE},
+       PURCHASING_EDIT, PURCHASING_RECEIVE, ANALYTICS_VIEW},
     # Operators pick, pack, print labels and ship. Shipping consumes the order's reservations and a short pick
     # re-allocates it: the services grant that for the step (UnitOfWork.granting), so operators need no
     # inventory.reserve of their own, which would let them hold stock at will.
     "warehouse_operator": _OPERATOR | {FULFILMENT_SHIP, FULFILMENT_PICK, FULFILMENT_PACK, PURCHASING_VIEW,
                                        PURCHASING_RECEIVE},
     "sales": frozenset({INVENTORY_VIEW, INVENTORY_RESERVE, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, ORDERS_CANCEL,
-                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE, PURCHASING_VIEW}),
+                        ORDERS_PLACE, ORDERS_MANAGE, RETURNS_VIEW, RETURNS_MANAGE, PURCHASING_VIEW, ANALYTICS_VIEW}),
     "accountant": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW, RETURNS_REFUND,
-                             AUDIT_VIEW, PURCHASING_VIEW, ACCOUNTING_VIEW, INTEGRATION_VIEW}),
+                             AUDIT_VIEW, PURCHASING_VIEW, ACCOUNTING_VIEW, ACCOUNTING_MANAGE, INTEGRATION_VIEW,
+                             ANALYTICS_VIEW}),
     "read_only": frozenset({INVENTORY_VIEW, CATALOG_VIEW, SETTINGS_VIEW, ORDERS_VIEW, RETURNS_VIEW,
                            PURCHASING_VIEW}),
 }
