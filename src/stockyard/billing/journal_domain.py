@@ -20,21 +20,33 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 BANK_CLEARING = "1000"
+BANK = "1010"
 RECEIVABLES = "1100"
 INVENTORY = "1200"
+GOODS_RECEIVED_NOT_INVOICED = "2100"
 TAX_PAYABLE = "2200"
+ACCRUED_LANDED_COSTS = "2300"
 REVENUE = "4000"
 SHIPPING_INCOME = "4100"
 COGS = "5000"
+WRITE_OFFS = "5100"
+INVENTORY_ADJUSTMENTS = "5200"
+PAYMENT_FEES = "6100"
 
 ACCOUNT_NAMES: Mapping[str, str] = {
     BANK_CLEARING: "Bank / payment gateway clearing",
+    BANK: "Bank",
     RECEIVABLES: "Accounts receivable",
     INVENTORY: "Inventory",
+    GOODS_RECEIVED_NOT_INVOICED: "Goods received not invoiced",
     TAX_PAYABLE: "Sales tax payable",
+    ACCRUED_LANDED_COSTS: "Accrued freight and duty",
     REVENUE: "Sales revenue",
     SHIPPING_INCOME: "Shipping income",
     COGS: "Cost of goods sold",
+    WRITE_OFFS: "Inventory write-offs",
+    INVENTORY_ADJUSTMENTS: "Inventory count adjustments",
+    PAYMENT_FEES: "Payment processing fees",
 }
 
 CENT = Decimal("0.01")
