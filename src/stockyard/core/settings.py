@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     consumer_retry_max_seconds: float = Field(default=600.0, ge=0)
     relay_batch_size: int = Field(default=200, gt=0)
     dispatch_poll_seconds: float = Field(default=0.5, gt=0)  # how often `stockyard worker` looks for new events
+    # Redis (redis://...) for the scale-out profile: the catalog and stock read cache, login rate limits and API
+    # idempotency keys shared by every process. Empty keeps them in-process (one process, nothing to run).
+    redis_url: str = ""
 
     def resolved_database_url(self) -> str:
         if self.database_url:
