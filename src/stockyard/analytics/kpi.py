@@ -7,7 +7,7 @@ figure (the drill-down). The pages render any registered KPI the same way; every
 Modules are listed in `analytics/registry.py`; importing one registers its KPIs.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +26,17 @@ class Period:
     start: date
     end: date
     bucket: Bucket = "week"
+    # Drill-down filters from the page's address (e.g. {"sku": "SKU-001", "by": "warehouse"}); a KPI reads the ones
+    # it declares in `@kpi(filters=...)` and ignores the rest.
+    filters: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def filter(self, name: str) -> str | None:
+        value = self.filters.get(name, "").strip()
+        return value or None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
 
     def buckets(self) -> list[date]:
         """The first day of each bucket that overlaps the period, in order (weeks start on Monday)."""
@@ -74,6 +85,8 @@ class KpiResult:
     transactions: Table  # the drill-down: the orders, moves, lines, ... the figure was computed from
     note: str = ""  # how it was computed, in a sentence, shown under the chart
     extra_series: dict[str, list[Point]] = field(default_factory=dict)  # further lines on the same chart
+    # Breakdown column → the filter it sets: the page links each row's cell to this KPI filtered by that value.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,16 +97,20 @@ class Kpi:
     group: str  # the heading it is listed under: "Inventory", "Orders", "Returns", "Finance", "Suppliers", ...
     compute: Callable[[UnitOfWork, Period], KpiResult]
     higher_is_better: bool = True
+    # The filters the KPI understands, with their choices where fixed ({"by": ("sku", "warehouse")}, {"sku": ()}).
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    chart: Literal["line", "bar"] = "line"
 
 
 KPIS: dict[str, Kpi] = {}
 
 
-def kpi(key: str, title: str, unit: str, group: str, *, higher_is_better: bool = True
+def kpi(key: str, title: str, unit: str, group: str, *, higher_is_better: bool = True,
+        filters: Mapping[str, tuple[str, ...]] | None = None, chart: Literal["line", "bar"] = "line",
         ) -> Callable[[Callable[[UnitOfWork, Period], KpiResult]], Callable[[UnitOfWork, Period], KpiResult]]:
     def register(compute: Callable[[UnitOfWork, Period], KpiResult]) -> Callable[[UnitOfWork, Period], KpiResult]:
         if key in KPIS and KPIS[key].compute is not compute:
             raise ValueError(f"two KPIs are called {key!r}")
-        KPIS[key] = Kpi(key, title, unit, group, compute, higher_is_better)
+        KPIS[key] = Kpi(key, title, unit, group, compute, higher_is_better, dict(filters or {}), chart)
         return compute
     return register
