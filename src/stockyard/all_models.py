@@ -1,7 +1,7 @@
 """Imports every context's models so that `Base.metadata` knows every table (Alembic, tests)."""
 
-from stockyard.analytics import forecast_models
-from stockyard.billing import journal_models
+from stockyard.analytics import anomalies_models, forecast_models
+from stockyard.billing import journal_models, settlements_models
 from stockyard.billing import models as billing_models
 from stockyard.catalog import models as catalog_models
 from stockyard.catalog import pricing_models
@@ -23,4 +23,5 @@ from stockyard.sales import models as sales_models
 __all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "outbox", "audit", "billing_models",
            "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models",
            "channel_models", "channel_sync_models", "integration_models", "documents_models",
-           "fulfilment_execution_models", "journal_models", "webhook_models", "forecast_models"]
+           "fulfilment_execution_models", "journal_models", "webhook_models", "forecast_models",
+           "settlements_models", "anomalies_models"]
