@@ -5,6 +5,13 @@ import importlib
 from stockyard.analytics.kpi import KPIS, Kpi
 
 KPI_MODULES: list[str] = [
+    "stockyard.analytics.order_kpis",
+    "stockyard.analytics.backorder_kpis",
+    "stockyard.analytics.returns_kpis",
+    "stockyard.analytics.margin_kpis",
+    "stockyard.analytics.supplier_kpis",
+    "stockyard.analytics.ops_kpis",
+    "stockyard.analytics.exception_kpis",
 ]
 
 
