@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from stockyard.billing import journal_domain as jd
+from stockyard.billing import valuation
 from stockyard.billing.journal_models import JournalEntry, JournalLine
 from stockyard.core.errors import ValidationFailed
 from stockyard.core.outbox import add_event
@@ -75,10 +76,11 @@ def _average_costs(uow: UnitOfWork, tenant_id: int, sku_ids: set[int]) -> dict[i
 
 
 def _moved_cost(uow: UnitOfWork, tenant_id: int, moves: list[Row[Any]]) -> tuple[Decimal, int]:
-    """The cost of these moves' units at the ledger's unit cost: the move's own, else the SKU's average."""
-    averages = _average_costs(uow, tenant_id, {m.sku_id for m in moves if m.unit_cost is None})
-    return jd.goods_cost([(m.quantity, m.unit_cost if m.unit_cost is not None else averages.get(m.sku_id))
-                          for m in moves])
+    """The ONE place that prices moved goods (shipments, returns, receipts, write-offs, count adjustments): what
+    these moves (rows with the move's id) took out of stock or brought in, by the tenant's valuation method, FIFO or
+    moving average (billing/valuation.py), exactly as the valuation report counts it, so that the inventory account
+    follows the report. Returns (total cost in cents, units without a cost)."""
+    return valuation.moved_cost(uow, tenant_id, [int(m.id) for m in moves])
 
 
 def _money(payload: dict[str, Any], key: str) -> Decimal:
@@ -113,7 +115,7 @@ def draft_for(uow: UnitOfWork, event: Event) -> tuple[jd.Draft | None, int | Non
                                       reference=p.get("number", ""),
                                       memo=f"return {p.get('number', '')} credited on order {number}"), order_id
     if event.type == "shipment.created.v1":
-        moves = uow.conn.execute(select(_MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost).where(
+        moves = uow.conn.execute(select(_MOVES.c.id, _MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost).where(
             _MOVES.c.tenant_id == tenant, _MOVES.c.document_type == SHIPMENT_DOCUMENT,
             _MOVES.c.document_id == str(p["shipment_id"]))).all()
         cost, uncosted = _moved_cost(uow, tenant, list(moves))
@@ -122,7 +124,7 @@ def draft_for(uow: UnitOfWork, event: Event) -> tuple[jd.Draft | None, int | Non
         return jd.cogs_entry(order.currency, cost, reference=number, memo=memo), order_id
     if event.type == "return.received.v1":
         ids = [int(i) for i in p.get("move_ids", [])]
-        moves = uow.conn.execute(select(_MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost).where(
+        moves = uow.conn.execute(select(_MOVES.c.id, _MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost).where(
             _MOVES.c.tenant_id == tenant, _MOVES.c.id.in_(ids))).all() if ids else []
         cost, uncosted = _moved_cost(uow, tenant, list(moves))
         memo = f"return {p.get('number', '')} received for order {number}" + (

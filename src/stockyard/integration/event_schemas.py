@@ -127,6 +127,25 @@ class JournalEntryPosted(Payload):
     source_event_type: str | None = None
 
 
+class LandedCostApplied(Payload):
+    landed_cost_id: int
+    number: str
+    kind: str = Field(description="freight, duty or other")
+    basis: str = Field(description="value, quantity or weight")
+    amount: str = Field(description="decimal as a string")
+    currency: str
+    inventory_amount: str = Field(description="the part revaluing units still on hand")
+    cogs_amount: str = Field(description="the part of units already sold")
+    applied_at: str
+    move_ids: list[int] = Field(description="the receipt stock moves it was allocated onto")
+
+
+class ValuationMethodChanged(Payload):
+    before: str = Field(description="fifo or average")
+    after: str
+    effective_at: str
+
+
 class DeadLetterAction(Payload):
     delivery_id: int
     consumer: str
@@ -161,6 +180,8 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
     (PurchaseOrderEvent, _types("purchase_order.created.v1 purchase_order.rescheduled.v1 purchase_order.sent.v1 "
                                 "purchase_order.cancelled.v1 purchase_order.received.v1 purchase_order.closed.v1")),
     (JournalEntryPosted, ["journal.entry_posted.v1"]),
+    (LandedCostApplied, ["landed_cost.applied.v1"]),
+    (ValuationMethodChanged, ["valuation.method_changed.v1"]),
     (DeadLetterAction, _types("integration.dead_letter_replayed.v1 integration.dead_letter_discarded.v1")),
     (RecordChanged, _types(
         "api_key.created.v1 api_key.revoked.v1 attribute.created.v1 attribute.updated.v1 brand.created.v1 "

@@ -11,6 +11,7 @@ CONSUMER_MODULES: list[str] = [
     "stockyard.integration.channels.status_back",
     "stockyard.integration.webhooks.consumer",
     "stockyard.billing.journal",
+    "stockyard.billing.landed_cost_journal",
     "stockyard.sales.confirmation",
 ]
 
