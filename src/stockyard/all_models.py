@@ -3,6 +3,7 @@
 from stockyard.analytics import anomalies_models, forecast_models
 from stockyard.billing import journal_models, landed_cost_models, settlements_models
 from stockyard.billing import models as billing_models
+from stockyard.billing import tax_models
 from stockyard.catalog import models as catalog_models
 from stockyard.catalog import pricing_models
 from stockyard.core import audit, outbox
@@ -24,4 +25,4 @@ __all__ = ["Base", "catalog_models", "identity_models", "inventory_models", "out
            "pricing_models", "fulfilment_models", "sales_models", "returns_models", "purchasing_models",
            "channel_models", "channel_sync_models", "integration_models", "documents_models",
            "fulfilment_execution_models", "journal_models", "webhook_models", "forecast_models",
-           "settlements_models", "anomalies_models", "landed_cost_models"]
+           "settlements_models", "anomalies_models", "landed_cost_models", "tax_models"]

@@ -41,5 +41,7 @@ def invoice(invoice_id: int, engine: EngineDep, actor: ApiActor) -> dict[str, An
             "shipping_total": _money(inv.shipping_total), "tax_total": _money(inv.tax_total),
             "grand_total": _money(inv.grand_total), "payment_method": inv.payment_method,
             "payment_state": inv.payment_state,
+            "tax_lines": [{"name": t.name, "rate": str(t.rate), "base": _money(t.base), "tax": _money(t.tax)}
+                          for t in inv.tax_lines],
             "lines": [{"sku": li.sku, "name": li.name, "quantity": li.quantity, "unit_price": _price(li.unit_price),
                        "line_total": _money(li.total)} for li in inv.lines]}

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from stockyard.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment, PaymentMethod
 from stockyard.billing.payment_rules import LIVE
 from stockyard.billing.rows import insert_or_skip
+from stockyard.billing.tax_domain import LineRate, TaxLine, percent, summed, tax_breakdown
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import NotFound, ValidationFailed
 from stockyard.core.money import round_money
@@ -57,6 +58,9 @@ class IssueInvoice:
     shipping_address: Mapping[str, Any] | None = None
     # When given, the computed total must equal it (the order's grand total): a mismatch is refused.
     expected_total: Decimal | None = None
+    # The tax per rate (the order's breakdown); they must add up to tax_total. Empty: worked out from the lines'
+    # rates (tax_domain.tax_breakdown) and kept only when that agrees with tax_total (orders from before tax lines).
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
 
 def _money(value: Decimal, name: str, *, positive: bool = False) -> Decimal:
@@ -80,6 +84,20 @@ def _lines(cmd: IssueInvoice) -> list[dict[str, Any]]:
                     "quantity": line.quantity, "unit_price": price, "tax_rate": rate,
                     "line_total": round_money(price * line.quantity)})
     return out
+
+
+def _tax_lines(cmd: IssueInvoice, lines: list[dict[str, Any]], shipping: Decimal,
+               tax: Decimal) -> list[TaxLine] | None:
+    if cmd.tax_lines:
+        if summed(cmd.tax_lines) != round_money(tax):
+            raise ValidationFailed(f"the tax lines add up to {summed(cmd.tax_lines):.2f}, not {tax:.2f}",
+                                   field="tax_lines")
+        return list(cmd.tax_lines)
+    rates = [(LineRate(line["tax_rate"], f"Tax {percent(line['tax_rate'])}%"), line["line_total"]) for line in lines]
+    if not rates:
+        return None
+    worked = tax_breakdown(rates, shipping, cmd.prices_include_tax, rates[0][0])
+    return worked if summed(worked) == round_money(tax) else None
 
 
 def _next_number(uow: UnitOfWork, year: int) -> int:
@@ -113,6 +131,7 @@ def issue_invoice(uow: UnitOfWork, cmd: IssueInvoice) -> int:
     if cmd.expected_total is not None and round_money(cmd.expected_total) != round_money(total):
         raise ValidationFailed(f"the lines, shipping and tax add up to {total:.2f}, not {cmd.expected_total:.2f}",
                                field="expected_total")
+    breakdown = _tax_lines(cmd, lines, shipping, tax)
     now = utcnow()
     sequence = _next_number(uow, now.year)
     number = f"INV-{now.year}-{sequence:06d}"
@@ -122,7 +141,8 @@ def issue_invoice(uow: UnitOfWork, cmd: IssueInvoice) -> int:
         billing_address=dict(cmd.billing_address) if cmd.billing_address else None,
         shipping_address=dict(cmd.shipping_address) if cmd.shipping_address else None,
         prices_include_tax=cmd.prices_include_tax, subtotal=subtotal, shipping_total=shipping, tax_total=tax,
-        grand_total=total).returning(_INV.c.id)).scalar_one()
+        grand_total=total, tax_lines=None if breakdown is None else [t.as_json() for t in breakdown])
+        .returning(_INV.c.id)).scalar_one()
     uow.conn.execute(_LINES.insert(), [{"tenant_id": uow.tenant_id, "invoice_id": invoice_id, **line}
                                        for line in lines])
     add_event(uow, "invoice.issued.v1", {"invoice_id": invoice_id, "number": number, "order_id": cmd.order_id,
@@ -154,6 +174,7 @@ class InvoiceView:
     lines: list[DocumentLine] = field(default_factory=list)
     payment_method: str = ""
     payment_state: str = ""
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
 
 def _invoice(uow: UnitOfWork, invoice_id: int) -> InvoiceView:
@@ -170,7 +191,8 @@ def _invoice(uow: UnitOfWork, invoice_id: int) -> InvoiceView:
     return InvoiceView(row.id, row.number, row.order_id, row.order_number, row.seller, row.issued_at, row.currency,
                        row.email, row.billing_address, row.shipping_address, row.prices_include_tax, row.subtotal,
                        row.shipping_total, row.tax_total, row.grand_total, lines,
-                       payment.name if payment else "", payment.state if payment else "")
+                       payment.name if payment else "", payment.state if payment else "",
+                       [TaxLine.from_json(t) for t in row.tax_lines or []])
 
 
 @requires(ORDERS_VIEW)
@@ -193,4 +215,4 @@ def invoice_pdf(uow: UnitOfWork, invoice_id: int) -> bytes:
         lines=inv.lines, subtotal=inv.subtotal, shipping=inv.shipping_total, tax=inv.tax_total,
         total=inv.grand_total, currency=inv.currency, seller=inv.seller, prices_include_tax=inv.prices_include_tax,
         billing_address=inv.billing_address, shipping_address=inv.shipping_address,
-        payment_method=inv.payment_method, payment_state=inv.payment_state))
+        payment_method=inv.payment_method, payment_state=inv.payment_state, tax_lines=inv.tax_lines))

@@ -136,6 +136,8 @@ class Invoice(TenantOwned, Base):
     shipping_total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     tax_total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     grand_total: Mapped[Decimal] = mapped_column(Amount)
+    # The tax per rate: [{"name", "rate", "base", "tax"}] (billing/tax_domain.TaxLine), adding up to tax_total.
+    tax_lines: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
 
 
 class InvoiceLine(TenantOwned, Base):

@@ -39,6 +39,8 @@ class Product(TenantOwned, CreatedAt, Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), default=None, index=True)
     # The manufacturer's (OEM) part number; buyers search by it as often as by name.
     part_number: Mapped[str] = mapped_column(String(80), default="", index=True)
+    # The product tax class's code (billing/tax_models.TaxClass): which rate applies where (billing/tax_domain.py).
+    tax_class: Mapped[str] = mapped_column(String(40), default="standard", server_default="standard")
 
 
 class Sku(TenantOwned, CreatedAt, Base):

@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from stockyard.billing.tax_domain import TaxLine
 from stockyard.documents.pdf_layout import Document, DocumentLine, address_lines, money
+from stockyard.documents.pdf_tax_summary import tax_summary
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class CreditNoteData:
     billing_address: Mapping[str, object] | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    # The tax per rate (name, taxable base, tax), printed as a summary under the totals.
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
 
 def render_credit_note_pdf(data: CreditNoteData) -> bytes:
@@ -44,6 +48,7 @@ def render_credit_note_pdf(data: CreditNoteData) -> bytes:
         ("Included tax" if data.prices_include_tax else "Tax", money(data.tax, data.currency), False),
         ("Total credited", money(data.total, data.currency), True),
     ])
+    tax_summary(pdf, data.tax_lines, data.currency)
     if data.reason:
         pdf.paragraph(f"Reason: {data.reason}")
     for note in data.notes:

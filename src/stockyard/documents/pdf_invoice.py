@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from stockyard.billing.tax_domain import TaxLine
 from stockyard.documents.pdf_layout import Document, DocumentLine, address_lines, money
+from stockyard.documents.pdf_tax_summary import tax_summary
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class InvoiceData:
     payment_method: str = ""
     payment_state: str = ""
     notes: list[str] = field(default_factory=list)
+    # The tax per rate (name, taxable base, tax), printed as a summary under the totals.
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
 
 def render_invoice_pdf(data: InvoiceData) -> bytes:
@@ -48,6 +52,7 @@ def render_invoice_pdf(data: InvoiceData) -> bytes:
         (tax_label, money(data.tax, data.currency), False),
         ("Total", money(data.total, data.currency), True),
     ])
+    tax_summary(pdf, data.tax_lines, data.currency)
     if data.payment_method:
         state = f" ({data.payment_state.replace('_', ' ')})" if data.payment_state else ""
         pdf.paragraph(f"Payment: {data.payment_method}{state}")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from stockyard.billing import invoices
+from stockyard.billing.tax_domain import scaled, summed
 from stockyard.catalog.models import Sku
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
@@ -194,6 +195,11 @@ def _credit_note(uow: UnitOfWork, return_id: int) -> Draft:
     shipping = max(total - goods, Decimal(0)) if ret.refunded_shipping else Decimal(0)
     subtotal = total - shipping
     tax = (round_money(order.tax_total * total / order.grand_total) if order.grand_total > 0 else Decimal(0))
+    # The credit takes back the invoice's tax per rate in proportion to what is credited (billing/tax_domain.py).
+    breakdown = invoice.tax_lines if invoice and invoice.tax_lines else order.tax_lines
+    tax_lines = scaled(breakdown, total / order.grand_total) if breakdown and order.grand_total > 0 else []
+    if tax_lines:
+        tax = summed(tax_lines)
     if subtotal < goods:  # a partial refund of the goods: one line says what was credited
         lines = [*lines, DocumentLine("", "Less: not refunded", 1, subtotal - goods, subtotal - goods)]
     return Draft(ret.number, None, lambda number: render_credit_note_pdf(CreditNoteData(
@@ -201,7 +207,7 @@ def _credit_note(uow: UnitOfWork, return_id: int) -> Draft:
         order_number=order.number, customer_email=order.email, lines=lines, subtotal=subtotal, shipping=shipping,
         tax=tax, total=total, currency=ret.currency, seller=order.channel_name, return_number=ret.number,
         prices_include_tax=order.prices_include_tax, billing_address=order.billing_address or order.shipping_address,
-        reason=ret.reason_text or ret.reason)))
+        reason=ret.reason_text or ret.reason, tax_lines=tax_lines)))
 
 
 # ---- purchasing -----------------------------------------------------------------------------------------------

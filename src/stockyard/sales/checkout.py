@@ -27,6 +27,8 @@ from stockyard.billing.payments import (
     record_authorization,
     reverse_at_checkout,
 )
+from stockyard.billing.tax_domain import LineRate, fallback_rate
+from stockyard.billing.tax_queries import line_rate, rate_join, rate_params
 from stockyard.catalog.models import Product, Sku
 from stockyard.catalog.price_lookup import unit_prices
 from stockyard.core.actor import Actor
@@ -157,6 +159,8 @@ class CartLineRow:
     length_mm: int
     width_mm: int
     height_mm: int
+    # The line's tax rate for the destination (None: not asked for; the channel's rate when no rate matched).
+    tax: LineRate | None = None
 
 
 _LINES_WITH_HOLDS = (
@@ -169,15 +173,29 @@ _LINES_WITH_HOLDS = (
     .where(_cart_lines.c.cart_id == bindparam("cart_id"))
     .order_by(_cart_lines.c.sku_id)
 )
+# The same with each line's tax rate for the destination (billing/tax_queries.py): no extra round trip at checkout.
+_TAX_RATES, _BEST_RATE = rate_join(_products)
+_LINES_WITH_HOLDS_AND_TAX = (_LINES_WITH_HOLDS.add_columns(_TAX_RATES.c.rate.label("tax_rate"),
+                                                           _TAX_RATES.c.name.label("tax_name"))
+                             .outerjoin(_TAX_RATES, _BEST_RATE))
 
 
-def _cart_lines_with_holds(uow: UnitOfWork, cart_id: int) -> list[CartLineRow]:
+def _cart_lines_with_holds(uow: UnitOfWork, cart_id: int, destination: AddressIn | None = None,
+                           fallback: LineRate | None = None) -> list[CartLineRow]:
+    """The cart's lines with their holds; with a destination, each with its tax rate (`fallback` where none
+    matches)."""
     now = utcnow()
+    if destination is None or fallback is None:
+        rows = uow.conn.execute(_LINES_WITH_HOLDS, {"cart_id": cart_id})
+    else:
+        rows = uow.conn.execute(_LINES_WITH_HOLDS_AND_TAX, {
+            "cart_id": cart_id, **rate_params(destination.country, destination.region)})
     return [CartLineRow(r.id, r.sku_id, r.code, r.product_name if r.name == r.code else r.name, r.quantity,
                         r.reservation_id,
                         r.state == "active" and (r.reserved_until is None or r.reserved_until > now), r.warehouse_id,
-                        r.reserved_until, r.weight_g, r.length_mm, r.width_mm, r.height_mm)
-            for r in uow.conn.execute(_LINES_WITH_HOLDS, {"cart_id": cart_id})]
+                        r.reserved_until, r.weight_g, r.length_mm, r.width_mm, r.height_mm,
+                        None if fallback is None else line_rate(r.tax_rate, r.tax_name, fallback))
+            for r in rows]
 
 
 def shipping_options(uow: UnitOfWork, token: str, address: AddressIn) -> list[ShippingOption]:
@@ -292,7 +310,7 @@ def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder
                        field="cart")
     if method is None:
         raise ValidationFailed("this payment method is not offered in this shop", field="payment_method_id")
-    lines = _cart_lines_with_holds(uow, cart.id)
+    lines = _cart_lines_with_holds(uow, cart.id, cmd.shipping_address, fallback_rate(channel.tax_rate))
     if not lines:
         raise Conflict("the cart is empty", field="cart")
     holds, first_lapse = _renew_lapsed(uow, cart, lines)
@@ -300,7 +318,7 @@ def prepare_order(uow: UnitOfWork, token: str, cmd: PlaceOrder) -> PreparedOrder
     missing = [line.code for line in lines if line.sku_id not in prices]
     if missing:
         raise Conflict(f"{', '.join(missing)} can no longer be bought here; remove it from the cart", field="cart")
-    priced = [PricedLine(line.sku_id, line.quantity, prices[line.sku_id]) for line in lines]
+    priced = [PricedLine(line.sku_id, line.quantity, prices[line.sku_id], line.tax) for line in lines]
     goods = sum((p.total for p in priced), Decimal(0))
     options = _quote(uow, cart, lines, cmd.shipping_address, goods)
     option = next((o for o in options if o.method_id == cmd.shipping_method_id), None)
@@ -350,8 +368,7 @@ def record_order(uow: UnitOfWork, prepared: PreparedOrder, cmd: PlaceOrder, resu
         payment_method_id=cmd.payment_method_id, shipping_address=cmd.shipping_address.model_dump(),
         billing_address=(cmd.billing_address or cmd.shipping_address).model_dump(),
         idempotency_key=cmd.idempotency_key, source="storefront", placed_at=now),
-        [NewLine(line.sku_id, line.code, line.name, p, channel.tax_rate)
-         for line, p in zip(lines, prepared.priced, strict=True)])
+        [NewLine(line.sku_id, line.code, line.name, p) for line, p in zip(lines, prepared.priced, strict=True)])
     events: list[tuple[str, dict[str, Any]]] = [("order.placed.v1", {
         "order_id": order_id, "number": number, "channel_id": cart.channel_id, "customer_id": customer_id,
         "grand_total": str(totals.grand_total), "currency": cart.currency})]

@@ -20,6 +20,7 @@ from stockyard.sales.cart_queries import CartView, cart_view
 from stockyard.sales.checkout import AddressIn, shipping_options
 from stockyard.sales.domain import PricedLine, Totals, order_totals
 from stockyard.sales.models import Cart, Channel
+from stockyard.sales.tax_lookup import with_tax_rates
 
 _channels = Channel.__table__
 _skus = Sku.__table__
@@ -61,8 +62,9 @@ def checkout_review(uow: UnitOfWork, token: str) -> Review:
         raise Conflict(f"{', '.join(missing)} can no longer be bought here; remove it from the cart", field="cart")
     channel = uow.conn.execute(select(_channels.c.tax_rate, _channels.c.prices_include_tax).where(
         _channels.c.tenant_id == uow.tenant_id, _channels.c.id == cart.channel_id)).one()
-    priced = [PricedLine(line.sku_id, line.quantity, line.unit_price) for line in cart.lines
-              if line.unit_price is not None]
+    priced = with_tax_rates(uow, [PricedLine(line.sku_id, line.quantity, line.unit_price) for line in cart.lines
+                                  if line.unit_price is not None], address.country, address.region,
+                            Decimal(channel.tax_rate))
     totals = order_totals(priced, option.cost, Decimal(channel.tax_rate), channel.prices_include_tax)
     return Review(cart, address, option, payment, totals, channel.prices_include_tax, Decimal(channel.tax_rate))
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from itertools import permutations
 
+from stockyard.billing.tax_domain import LineRate, TaxLine, fallback_rate, summed, tax_breakdown
 from stockyard.core.errors import Conflict
 from stockyard.core.money import round_money
 
@@ -80,6 +81,8 @@ class PricedLine:
     sku_id: int
     quantity: int
     unit_price: Decimal
+    # The line's own tax rate (by destination and product tax class, billing/tax_domain.py); None: the channel's.
+    tax: LineRate | None = None
 
     @property
     def total(self) -> Decimal:
@@ -92,20 +95,20 @@ class Totals:
     shipping: Decimal
     tax: Decimal
     grand_total: Decimal
+    # One line per rate: name, rate, taxable base, tax (they add up to `tax`).
+    tax_lines: tuple[TaxLine, ...] = ()
 
 
 def order_totals(lines: Sequence[PricedLine], shipping: Decimal, tax_rate: Decimal, prices_include_tax: bool) -> Totals:
-    """Line totals rounded half-even at line level; tax is the share included in (or added to) the goods and
-    shipping at the channel's rate."""
+    """Line totals rounded half-even at line level; tax per line at the line's own rate (the channel's `tax_rate`
+    where a line has none), shipping taxed like the goods it carries: the rules are in billing/tax_domain.py."""
+    fallback = fallback_rate(Decimal(tax_rate))
     subtotal = sum((line.total for line in lines), Decimal(0))
-    taxable = subtotal + shipping
-    if prices_include_tax:
-        tax = round_money(taxable - taxable / (1 + tax_rate)) if tax_rate else Decimal("0.00")
-        grand = taxable
-    else:
-        tax = round_money(taxable * tax_rate)
-        grand = taxable + tax
-    return Totals(round_money(subtotal), round_money(shipping), tax, round_money(grand))
+    breakdown = tuple(tax_breakdown([(line.tax or fallback, line.total) for line in lines], shipping,
+                                    prices_include_tax, fallback))
+    tax = summed(breakdown)
+    grand = subtotal + shipping + (Decimal(0) if prices_include_tax else tax)
+    return Totals(round_money(subtotal), round_money(shipping), tax, round_money(grand), breakdown)
 
 
 # ---- allocation strategies -------------------------------------------------------------------------------------

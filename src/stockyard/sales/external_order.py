@@ -35,6 +35,7 @@ from stockyard.sales.models import Channel, Order, OrderLine
 from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
 from stockyard.sales.orders import EXTERNAL_SOURCES, load_order
 from stockyard.sales.orders import _move as move_order
+from stockyard.sales.tax_lookup import with_tax_rates
 
 _channels = Channel.__table__
 _skus = Sku.__table__
@@ -143,6 +144,7 @@ def create_external_order(uow: UnitOfWork, cmd: ExternalOrder) -> ExternalOrderP
                                                                                              strict=True)]
     option = _shipping(uow, cmd, priced)
     tax_rate = Decimal(channel.tax_rate)
+    priced = with_tax_rates(uow, priced, cmd.shipping_address.country, cmd.shipping_address.region, tax_rate)
     totals = order_totals(priced, cmd.shipping_total, tax_rate, channel.prices_include_tax)
     now = utcnow()
     number = next_order_number(uow)
@@ -153,7 +155,7 @@ def create_external_order(uow: UnitOfWork, cmd: ExternalOrder) -> ExternalOrderP
         prices_include_tax=channel.prices_include_tax, shipping=option, payment_method_id=None,
         shipping_address=address, billing_address=(cmd.billing_address or cmd.shipping_address).model_dump(),
         idempotency_key=cmd.idempotency_key, source=cmd.source, placed_at=now, external_ref=cmd.external_ref),
-        [NewLine(item.sku_id, item.code, item.name, p, tax_rate) for item, p in zip(items, priced, strict=True)])
+        [NewLine(item.sku_id, item.code, item.name, p) for item, p in zip(items, priced, strict=True)])
     result = allocate_lines(uow, order_id, number, [
         LineToAllocate(line_id, p.sku_id, p.quantity) for line_id, p in zip(line_ids, priced, strict=True)],
         strategy=channel.allocation_strategy, allow_split=channel.allow_split_shipments, destination=address,

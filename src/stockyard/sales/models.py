@@ -171,6 +171,8 @@ class Order(TenantOwned, CreatedAt, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The tax per rate: [{"name", "rate", "base", "tax"}] (billing/tax_domain.TaxLine); None on older orders.
+    tax_lines: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
 
 
 class OrderLine(TenantOwned, Base):
@@ -190,6 +192,8 @@ class OrderLine(TenantOwned, Base):
     unit_price: Mapped[Decimal] = mapped_column(Amount)
     line_total: Mapped[Decimal] = mapped_column(Amount)
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal(0))
+    # The name of the rate on documents ("DE VAT reduced 7%").
+    tax_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     allocated: Mapped[int] = mapped_column(default=0)
     shipped: Mapped[int] = mapped_column(default=0)
     returned: Mapped[int] = mapped_column(default=0)

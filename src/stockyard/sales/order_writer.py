@@ -6,11 +6,12 @@ and pay."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
 
+from stockyard.billing.tax_domain import LineRate
+from stockyard.core.metrics import ORDERS_PLACED
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.quotes import ShippingOption
 from stockyard.sales.domain import PricedLine, Totals
@@ -49,8 +50,14 @@ class NewLine:
     sku_id: int
     sku_code: str
     name: str
+    # Its tax rate is the priced line's own (`priced.tax`), resolved by destination and tax class.
     priced: PricedLine
-    tax_rate: Decimal
+
+
+def _rate(line: NewLine) -> LineRate:
+    if line.priced.tax is None:
+        raise ValueError(f"line {line.sku_code} has no tax rate resolved")
+    return line.priced.tax
 
 
 def insert_order(uow: UnitOfWork, header: OrderHeader, lines: Sequence[NewLine]) -> tuple[int, list[int]]:
@@ -65,14 +72,16 @@ def insert_order(uow: UnitOfWork, header: OrderHeader, lines: Sequence[NewLine])
         "payment_method_id": header.payment_method_id, "shipping_address": header.shipping_address,
         "billing_address": header.billing_address, "idempotency_key": header.idempotency_key,
         "source": header.source, "note": header.note, "external_ref": header.external_ref,
-        "placed_at": header.placed_at,
+        "placed_at": header.placed_at, "tax_lines": [line.as_json() for line in t.tax_lines],
         "updated_at": header.placed_at, "created_at": header.placed_at,
     }).scalar_one()
     rows = [{"tenant_id": uow.tenant_id, "order_id": order_id, "sku_id": line.sku_id, "sku_code": line.sku_code,
              "name": line.name, "quantity": line.priced.quantity, "unit_price": line.priced.unit_price,
-             "line_total": line.priced.total, "tax_rate": line.tax_rate} for line in lines]
+             "line_total": line.priced.total, "tax_rate": _rate(line).rate, "tax_name": _rate(line).name}
+            for line in lines]
     line_ids = list(uow.conn.execute(insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True),
                                      rows).scalars())
+    ORDERS_PLACED.labels(header.source).inc()
     return order_id, line_ids
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from stockyard.billing import payments as billing
 from stockyard.billing.invoices import InvoiceLineIn, IssueInvoice, issue_invoice
+from stockyard.billing.tax_domain import LineRate, TaxLine, fallback_rate
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.files import FileStore
@@ -388,7 +389,8 @@ def invoice_order(uow: UnitOfWork, order_id: int) -> int:
     check_transition("invoice", order.status)
     head = uow.conn.execute(select(_orders.c.subtotal, _orders.c.shipping_total, _orders.c.tax_total,
                                    _orders.c.grand_total, _orders.c.email, _orders.c.billing_address,
-                                   _orders.c.shipping_address, _orders.c.prices_include_tax, _orders.c.source)
+                                   _orders.c.shipping_address, _orders.c.prices_include_tax, _orders.c.source,
+                                   _orders.c.tax_lines)
                             .where(_orders.c.id == order_id)).one()
     if head.source == EXCHANGE_SOURCE:  # paid by the credit of the returned goods (staff_orders.py)
         captured = head.grand_total
@@ -408,7 +410,7 @@ def invoice_order(uow: UnitOfWork, order_id: int) -> int:
         order_id=order_id, order_number=order.number, currency=order.currency, email=head.email,
         billing_address=head.billing_address, shipping_address=head.shipping_address, lines=lines,
         shipping_total=head.shipping_total, tax_total=head.tax_total, prices_include_tax=head.prices_include_tax,
-        expected_total=head.grand_total))
+        expected_total=head.grand_total, tax_lines=[TaxLine.from_json(t) for t in head.tax_lines or []]))
     _move(uow, order, "invoice", Status.INVOICED.value, "invoice issued")
     return invoice_id
 
@@ -468,7 +470,8 @@ def edit_lines(uow: UnitOfWork, order_id: int, cmd: EditLines) -> str:
             uow.conn.execute(_alloc.delete().where(_alloc.c.order_line_id == lid, _alloc.c.state == "released"))
             uow.conn.execute(_lines.delete().where(_lines.c.id == lid))
             continue
-        p = PricedLine(r.sku_id, quantity, r.unit_price)
+        p = PricedLine(r.sku_id, quantity, r.unit_price,
+                       LineRate(Decimal(r.tax_rate), r.tax_name or fallback_rate(Decimal(r.tax_rate)).name))
         priced.append(p)
         uow.conn.execute(update(_lines).where(_lines.c.id == lid).values(quantity=quantity, line_total=p.total,
                                                                          backordered=0))
@@ -476,7 +479,8 @@ def edit_lines(uow: UnitOfWork, order_id: int, cmd: EditLines) -> str:
                                .where(_channels.c.id == order.channel_id)).one()
     totals = order_totals(priced, order.shipping_total, channel.tax_rate, channel.prices_include_tax)
     uow.conn.execute(update(_orders).where(_orders.c.id == order_id).values(
-        subtotal=totals.subtotal, tax_total=totals.tax, grand_total=totals.grand_total, updated_at=utcnow()))
+        subtotal=totals.subtotal, tax_total=totals.tax, grand_total=totals.grand_total,
+        tax_lines=[t.as_json() for t in totals.tax_lines], updated_at=utcnow()))
     billing.adjust_amount(uow, order_id, totals.grand_total)
     log_event(uow, order_id, order.status, order.status, "lines edited: " + ", ".join(
         f"line {c.line_id} → {c.quantity}" for c in cmd.changes))

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 
 from stockyard.billing import payments as billing
 from stockyard.billing.models import Invoice, PaymentMethod
+from stockyard.billing.tax_domain import TaxLine
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import NotFound
 from stockyard.core.pagination import Page
@@ -280,6 +281,8 @@ class OrderView:
     invoices: list[InvoiceInfo]
     documents: list[Document]
     ship_from: list[ShipFrom]
+    # The tax per rate (name, rate, taxable base, tax); empty on orders placed before tax lines were kept.
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
     @property
     def item_count(self) -> int:
@@ -384,7 +387,8 @@ def order_detail(uow: UnitOfWork, number_or_id: str | int) -> OrderView:
         Decimal(row.tax_total), Decimal(row.grand_total), row.prices_include_tax, dict(row.shipping_address or {}),
         row.billing_address, row.shipping_method_id, row.shipping_method_name or str(quote.get("name", "")),
         quote.get("promised_date"), row.payment_method_name or "", row.note, lines, allocations, timeline,
-        billing.payment_summary(uow, row.id), shipments, invoices, documents, list(ship_from.values()))
+        billing.payment_summary(uow, row.id), shipments, invoices, documents, list(ship_from.values()),
+        [TaxLine.from_json(t) for t in row.tax_lines or []])
 
 
 @requires(ORDERS_VIEW)

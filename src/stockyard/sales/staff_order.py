@@ -39,6 +39,7 @@ from stockyard.sales.checkout import AddressIn, check_email, next_order_number
 from stockyard.sales.domain import PricedLine, Status, order_totals
 from stockyard.sales.models import Channel, Customer, Order, OrderLine
 from stockyard.sales.order_writer import NewLine, OrderHeader, insert_order, write_timeline
+from stockyard.sales.tax_lookup import with_tax_rates
 
 _channels = Channel.__table__
 _customers = Customer.__table__
@@ -209,6 +210,8 @@ def create_staff_order(uow: UnitOfWork, cmd: StaffOrder) -> StaffOrderPlaced:
     if option is None:
         raise ValidationFailed("this shipping method is not available for this address and these lines",
                                field="shipping_method_id")
+    priced = with_tax_rates(uow, priced, cmd.shipping_address.country, cmd.shipping_address.region,
+                            channel.tax_rate)
     totals = order_totals(priced, option.cost, channel.tax_rate, channel.prices_include_tax)
     customer_id = _customer(uow, cmd)
     key = cmd.idempotency_key or f"staff-{uuid.uuid4().hex}"
@@ -220,8 +223,7 @@ def create_staff_order(uow: UnitOfWork, cmd: StaffOrder) -> StaffOrderPlaced:
         status=Status.AWAITING_PAYMENT.value, currency=channel.currency, totals=totals,
         prices_include_tax=channel.prices_include_tax, shipping=option, payment_method_id=method.id,
         shipping_address=address, billing_address=address, idempotency_key=key, source="staff", placed_at=now,
-        note=cmd.note), [NewLine(item.sku_id, item.code, item.name, p, channel.tax_rate)
-                         for item, p in zip(items, priced, strict=True)])
+        note=cmd.note), [NewLine(item.sku_id, item.code, item.name, p) for item, p in zip(items, priced, strict=True)])
     outcome = take_payment(uow, TakePayment(order_id=order_id, method_id=method.id, amount=totals.grand_total,
                                             currency=channel.currency, idempotency_key=key,
                                             description=f"order {number}"))
