@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
+from stockyard.core.metrics import CONSUMER_FAILURES
 from stockyard.core.outbox import OutboxEvent
 from stockyard.core.settings import Settings, get_settings
 from stockyard.core.uow import UnitOfWork
@@ -155,6 +156,7 @@ def record_failure(engine: Engine, consumer: Consumer, event: Event, outbox_id: 
         conn.execute(update(d).where(d.c.consumer == consumer.name, d.c.event_id == event.event_id).values(
             state="dead" if dead else waiting_state, last_error=message, failed_at=now,
             next_attempt_at=now + timedelta(seconds=delay)))
+    CONSUMER_FAILURES.labels(consumer.name, "true" if dead else "false").inc()
     if dead:
         log.error("consumer %s gave up on event %s (%s) after %d attempts: %s", consumer.name, event.event_id,
                   event.type, attempts, message)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
+from stockyard.core.metrics import RESERVATIONS_REFUSED
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_MOVE, INVENTORY_RESERVE
@@ -65,6 +66,7 @@ def reserve_stock(uow: UnitOfWork, cmd: ReserveStock) -> int:
             resolve_sku(uow, cmd.sku)  # an unknown SKU is NotFound, not a shortage
         if isinstance(cmd.warehouse, int):
             resolve_warehouse(uow, cmd.warehouse)
+        RESERVATIONS_REFUSED.inc()
         raise Conflict(
             f"not enough stock to reserve {cmd.quantity} of SKU {cmd.sku}",
             field="quantity",
