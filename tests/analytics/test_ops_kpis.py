@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from stockyard.analytics import exception_kpis, ops_kpis  # noqa: F401 - registers the KPIs
-from stockyard.analytics.kpi import KPIS, Point
+from stockyard.analytics.kpi import KPIS, Period, Point
 from tests.analytics import order_history
 from tests.analytics.order_history import PERIOD, W1, W2, History
 
@@ -44,3 +44,16 @@ def test_ops_kpis_of_another_tenant(history: History) -> None:
     with history.other.uow() as uow:
         assert KPIS["exception-queue"].compute(uow, PERIOD).value == 1.0  # only its own dead letter
         assert KPIS["pick-pack-throughput"].compute(uow, PERIOD).value is None
+
+
+def test_ops_kpis_filtered(history: History) -> None:
+    def only(**filters: str) -> Period:
+        return Period(PERIOD.start, PERIOD.end, PERIOD.bucket, filters)
+
+    bob = history.compute("pick-pack-throughput", only(operator="Bob"))
+    assert bob.value == 1.33  # 4 lines in 3 hours
+    assert len(bob.transactions.rows) == 5  # 4 picks and a pack
+    dead = history.compute("exception-queue", only(kind="dead letter"))
+    assert dead.value == 1.0
+    assert dead.series == [Point(W1, 1.0), Point(W2, 1.0)]
+    assert [row[0] for row in dead.transactions.rows] == ["dead letter"]

@@ -77,3 +77,18 @@ def test_order_kpis_of_a_quiet_period_or_another_tenant_measure_nothing(history:
     with history.other.uow() as uow:
         assert KPIS["backorders"].compute(uow, PERIOD).value == 0.0
         assert KPIS["otif"].compute(uow, PERIOD).value is None
+
+
+def test_order_kpis_filtered_for_a_drill_down(history: History) -> None:
+    trade = history.compute("otif", _with(channel="Trade"))
+    assert trade.value == 50.0  # SO-3 late, SO-4 on time
+    assert trade.breakdown.rows == [("Trade", 2, 1, 50.0)]
+    assert KPIS["otif"].filters == {"channel": ()} and trade.links == {"channel": "channel"}
+    picking = history.compute("order-cycle-time", _with(step="allocated → picking"))
+    assert [row[0] for row in picking.transactions.rows] == ["SO-1", "SO-4", "SO-7", "SO-8"]
+    old = history.compute("backorders", _with(age="15-30 days"))
+    assert old.value == 6.0 and [row[0] for row in old.transactions.rows] == ["SO-11"]
+
+
+def _with(**filters: str) -> Period:
+    return Period(PERIOD.start, PERIOD.end, PERIOD.bucket, filters)

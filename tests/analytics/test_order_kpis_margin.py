@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from stockyard.analytics import margin_kpis  # noqa: F401 - registers the KPI
-from stockyard.analytics.kpi import KPIS, Point
+from stockyard.analytics.kpi import KPIS, Period, Point
 from stockyard.analytics.margin_kpis import net_of_tax
 from tests.analytics import order_history
 from tests.analytics.order_history import PERIOD, W1, W2, History
@@ -43,3 +43,11 @@ def test_gross_margin_of_another_tenant_is_empty(history: History) -> None:
         result = KPIS["gross-margin"].compute(uow, PERIOD)
     assert result.value is None
     assert result.breakdown.rows == []
+
+
+def test_gross_margin_of_one_channel(history: History) -> None:
+    result = history.compute("gross-margin", Period(PERIOD.start, PERIOD.end, PERIOD.bucket, {"channel": "Trade"}))
+    assert result.value == 38.0
+    # W1: SO-8 (10 − 5 − 1.50) / 10; W2: SO-3 and SO-4 (65 − 32 − 8) / 65.
+    assert result.series == [Point(W1, 35.0), Point(W2, 38.46)]
+    assert [row[0] for row in result.transactions.rows] == ["SO-3", "SO-4", "SO-8"]

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from stockyard.analytics import returns_kpis  # noqa: F401 - registers the KPIs
-from stockyard.analytics.kpi import KPIS, Point
+from stockyard.analytics.kpi import KPIS, Period, Point
 from tests.analytics import order_history
 from tests.analytics.order_history import PERIOD, W1, W2, History
 
@@ -48,3 +48,14 @@ def test_returns_of_another_tenant_are_not_seen(history: History) -> None:
     with history.other.uow() as uow:
         assert KPIS["return-reasons"].compute(uow, PERIOD).value == 0.0
         assert KPIS["return-rate"].compute(uow, PERIOD).value is None
+
+
+def test_returns_kpis_filtered(history: History) -> None:
+    def only(**filters: str) -> Period:
+        return Period(PERIOD.start, PERIOD.end, PERIOD.bucket, filters)
+
+    sku = history.compute("return-rate", only(sku="SKU-002"))
+    assert sku.value == 40.0  # 2 of 5
+    assert sku.series == [Point(W1, 0.0), Point(W2, 50.0)]  # 0 of 1, 2 of 4
+    assert history.compute("return-reasons", only(reason="damaged")).value == 2.0
+    assert history.compute("refund-cycle-time", only(reason="wrong_item")).value == 6.0

@@ -37,3 +37,11 @@ def test_supplier_kpis_without_receipts(history: History) -> None:
     assert history.compute("supplier-on-time", empty).value is None
     with history.other.uow() as uow:
         assert KPIS["supplier-lead-time-variance"].compute(uow, PERIOD).breakdown.rows == []
+
+
+def test_supplier_kpis_of_one_supplier(history: History) -> None:
+    bolt = Period(PERIOD.start, PERIOD.end, PERIOD.bucket, {"supplier": "Bolt & Co"})
+    on_time = history.compute("supplier-on-time", bolt)
+    assert on_time.value == 50.0
+    assert on_time.series == [Point(W1, None), Point(W2, 50.0)]  # GR-3 (03-09) and GR-4 both fall in W2
+    assert history.compute("supplier-lead-time-variance", bolt).value == 2.0

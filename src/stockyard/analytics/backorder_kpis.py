@@ -74,7 +74,8 @@ def _short_lines(uow: UnitOfWork, end: datetime) -> list[ShortLine]:
             for line in lines if line.order_id in since]
 
 
-@kpi("backorders", "Backorder volume and age", "units", "Orders", higher_is_better=False)
+@kpi("backorders", "Backorder volume and age", "units", "Orders", higher_is_better=False,
+     filters={"age": tuple(name for name, _ in AGE_BUCKETS)})
 def backorders(uow: UnitOfWork, period: Period) -> KpiResult:
     now = utcnow()
     _, end = window(period)
@@ -91,7 +92,8 @@ def backorders(uow: UnitOfWork, period: Period) -> KpiResult:
         tally = ages[age_bucket(days)]
         tally[0] += 1
         tally[1] += short
-        rows.append((line.order, line.sku, line.quantity, short, line.since, days, line.expected_on))
+        if period.filter("age") in (None, age_bucket(days)):
+            rows.append((line.order, line.sku, line.quantity, short, line.since, days, line.expected_on))
     return KpiResult(
         value=float(sum(short for _, short in open_now)),
         series=[Point(b, float(units[b])) for b, _ in ends],
@@ -100,6 +102,7 @@ def backorders(uow: UnitOfWork, period: Period) -> KpiResult:
                         [(name, ages[name][0], ages[name][1]) for name, _ in AGE_BUCKETS]),
         transactions=Table(("order", "sku", "ordered", "backordered units", "short since", "age days",
                             "expected on"), rows),
+        links={"age": "age"},
         note=("Order line units not covered by allocations, open at each bucket's end (the period's end for the "
               "headline and the ages): a line is short from its order's first allocation attempt until later "
               "allocations cover it or the order is cancelled; age counts days since that attempt."))

@@ -112,11 +112,12 @@ def _open_items(uow: UnitOfWork, end: datetime) -> list[QueueItem]:
     return items
 
 
-@kpi("exception-queue", "Exception queue volume", "open items", "Operations", higher_is_better=False)
+@kpi("exception-queue", "Exception queue volume", "open items", "Operations", higher_is_better=False,
+     filters={"kind": KINDS})
 def exception_queue(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     now = utcnow()
-    items = _order_items(uow, end) + _open_items(uow, end)
+    items = [i for i in _order_items(uow, end) + _open_items(uow, end) if period.filter("kind") in (None, i.kind)]
     ends = bucket_ends(period, now)
     measured = min(end, now)
     shown = sorted((i for i in items if i.closed_at is None or i.closed_at >= start),
@@ -132,6 +133,7 @@ def exception_queue(uow: UnitOfWork, period: Period) -> KpiResult:
                           sum(start <= i.raised_at < end for i in items if i.kind == k)) for k in KINDS]),
         transactions=Table(("kind", "reference", "raised at", "closed at", "detail"),
                            [(i.kind, i.reference, i.raised_at, i.closed_at, i.detail) for i in shown]),
+        links={"kind": "kind"},
         note=("Exceptions open at each bucket's end: orders on hold, failed payments until the order is paid or "
               "cancelled, open short picks, shipment exceptions, dead-lettered integration events and failed webhook "
               "deliveries; the last four record no closing time, so only those still open are counted."))

@@ -57,7 +57,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_EVEN)
 
 
-@kpi("gross-margin", "Gross margin after shipping and discounts", "%", "Finance")
+@kpi("gross-margin", "Gross margin after shipping and discounts", "%", "Finance", filters={"channel": ()})
 def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
@@ -71,7 +71,7 @@ def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
                Order.shipping_total, Order.prices_include_tax, Channel.name.label("channel"), Channel.tax_rate,
                (Shipment.id == first_shipment).label("first"))
         .join(Order, Order.id == Shipment.order_id).join(Channel, Channel.id == Order.channel_id)
-        .where(*in_window)).all()
+        .where(*in_window, *([Channel.name == channel] if (channel := period.filter("channel")) else []))).all()
     lines = uow.execute(
         select(ShipmentLine.shipment_id, ShipmentLine.quantity, OrderLine.line_total,
                OrderLine.quantity.label("ordered"), OrderLine.tax_rate)
@@ -103,6 +103,8 @@ def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
             tally.shipping += shipping
         orders[s.order_id].shipments.add(s.id)
     for line in lines:
+        if line.shipment_id not in by_shipment:
+            continue  # another channel's
         s = by_shipment[line.shipment_id]
         revenue = net_of_tax(line.line_total * line.quantity / line.ordered, line.tax_rate, s.prices_include_tax)
         orders[s.order_id].revenue += revenue
@@ -142,6 +144,7 @@ def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
                           _money(f.margin), f.percent()) for name, f in sorted(channels.items())]),
         transactions=Table(("order", "channel", "shipments", "revenue net", "shipping charged net", "COGS",
                             "COGS from", "carrier cost", "gross margin", "margin %"), rows),
+        links={"channel": "channel"},
         note=("(Goods shipped at their line prices after discounts, net of tax, + the shipping charged net of tax, "
               "− COGS from the journal's COGS entries (else the shipment's stock moves at cost) − what carriers "
               "charged for the shipments) ÷ those sales, for shipments in the period, in the orders' currency; "

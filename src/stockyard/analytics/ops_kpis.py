@@ -38,10 +38,12 @@ class Tally:
         return rounded(self.packed / len(self.pack_hours)) if self.pack_hours else None
 
 
-@kpi("pick-pack-throughput", "Pick and pack throughput per operator hour", "lines/hour", "Operations")
+@kpi("pick-pack-throughput", "Pick and pack throughput per operator hour", "lines/hour", "Operations",
+     filters={"operator": ()})
 def pick_pack_throughput(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
+    operator = period.filter("operator")
     picks = uow.execute(
         select(PickLine.picked_by_name, PickLine.picked_at, PickLine.picked, PickList.id.label("list_id"),
                PickList.kind, Order.number, Sku.code)
@@ -49,13 +51,13 @@ def pick_pack_throughput(uow: UnitOfWork, period: Period) -> KpiResult:
         .join(Sku, Sku.id == PickLine.sku_id)
         .outerjoin(Order, Order.id == PickList.order_id)
         .where(PickLine.tenant_id == tenant, PickLine.picked > 0, PickLine.picked_at >= start,
-               PickLine.picked_at < end)
+               PickLine.picked_at < end, *([PickLine.picked_by_name == operator] if operator else []))
         .order_by(PickLine.picked_at, PickLine.id)).all()
     packs = uow.execute(
         select(OrderEvent.actor_name, OrderEvent.at, Order.number)
         .join(Order, Order.id == OrderEvent.order_id)
         .where(OrderEvent.tenant_id == tenant, OrderEvent.to_status == "packed", OrderEvent.at >= start,
-               OrderEvent.at < end)
+               OrderEvent.at < end, *([OrderEvent.actor_name == operator] if operator else []))
         .order_by(OrderEvent.at, OrderEvent.id)).all()
     operators: dict[str, Tally] = defaultdict(Tally)
     buckets: dict[date, Tally] = defaultdict(Tally)
@@ -85,6 +87,7 @@ def pick_pack_throughput(uow: UnitOfWork, period: Period) -> KpiResult:
                         [(who, t.lines, t.units, len(t.pick_hours), t.pick_rate(), t.packed, len(t.pack_hours),
                           t.pack_rate()) for who, t in sorted(operators.items())]),
         transactions=Table(("at", "operator", "task", "order or list", "sku", "units"), rows),
+        links={"operator": "operator"},
         note=("Pick lines confirmed with units (any pick list) per operator picking hour, and orders packed per "
               "operator packing hour; a working hour is a clock hour in which the operator did that task at least "
               "once, so idle hours are not counted."))

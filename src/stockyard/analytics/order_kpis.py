@@ -31,6 +31,9 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 STATUS_STEP = {status: step for step, statuses in STEPS for status in statuses}
 TOTAL_STEP = "placed → shipped"
+PAIRS = [(f"{a} → {b}", a, b) for (a, _), (b, _) in zip(STEPS, STEPS[1:], strict=False)] + [
+    (TOTAL_STEP, "placed", "shipped")]
+STEP_LABELS = tuple(label for label, _, _ in PAIRS[:-1])
 
 
 def promised_on(quote: dict[str, object] | None, placed_at: datetime, transit_days: int | None) -> date:
@@ -47,13 +50,16 @@ def arrived_on(shipped_at: datetime, delivered_at: datetime | None, transit_days
     return delivered_at.date() if delivered_at is not None else add_working_days(shipped_at.date(), transit_days)
 
 
-@kpi("otif", "On time in full (OTIF)", "%", "Orders")
+@kpi("otif", "On time in full (OTIF)", "%", "Orders", filters={"channel": ()})
 def otif(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
     today = utcnow().date()
-    in_scope = (Order.tenant_id == tenant, Order.status != "cancelled",
-                Order.placed_at >= start - timedelta(days=PROMISE_LOOKBACK_DAYS), Order.placed_at < end)
+    in_scope = [Order.tenant_id == tenant, Order.status != "cancelled",
+                Order.placed_at >= start - timedelta(days=PROMISE_LOOKBACK_DAYS), Order.placed_at < end]
+    if (channel := period.filter("channel")) is not None:
+        in_scope.append(Order.channel_id.in_(select(Channel.id).where(Channel.tenant_id == tenant,
+                                                                       Channel.name == channel)))
     units = (select(func.sum(OrderLine.quantity)).where(OrderLine.tenant_id == tenant, OrderLine.order_id == Order.id)
              .scalar_subquery())
     orders = uow.execute(
@@ -102,6 +108,7 @@ def otif(uow: UnitOfWork, period: Period) -> KpiResult:
                         [(name, t[1], t[0], rounded(ratio(t[0], t[1]))) for name, t in sorted(per_channel.items())]),
         transactions=Table(("order", "channel", "placed", "promised", "units ordered", "units arrived by promise",
                             "complete on", "result"), rows),
+        links={"channel": "channel"},
         note=("Share of orders (not cancelled) promised within the period, bucketed by promised date, whose every "
               "unit arrived by the promised delivery date of the order's shipping quote (or, without one, the placed "
               f"date + {DEFAULT_HANDLING_DAYS} handling + the method's transit working days); a shipment arrives "
@@ -134,12 +141,12 @@ def _first_times(uow: UnitOfWork, start: datetime, end: datetime) -> tuple[dict[
     return times, numbers
 
 
-@kpi("order-cycle-time", "Order cycle time by status step", "hours", "Orders", higher_is_better=False)
+@kpi("order-cycle-time", "Order cycle time by status step", "hours", "Orders", higher_is_better=False,
+     filters={"step": STEP_LABELS})
 def order_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     times, numbers = _first_times(uow, start, end)
-    steps = [name for name, _ in STEPS]
-    pairs = [(f"{a} → {b}", a, b) for a, b in zip(steps, steps[1:], strict=False)] + [(TOTAL_STEP, "placed", "shipped")]
+    pairs = PAIRS
     durations: dict[str, list[float]] = defaultdict(list)
     by_bucket: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
     rows = []
@@ -151,7 +158,7 @@ def order_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
             took = hours(began, ended)
             durations[label].append(took)
             by_bucket[label][bucket_of(ended, period)].append(took)
-            if label != TOTAL_STEP:
+            if label != TOTAL_STEP and period.filter("step") in (None, label):
                 rows.append((numbers[order_id], label, began, ended, round(took, 2)))
     total = by_bucket[TOTAL_STEP]
     return KpiResult(
@@ -163,6 +170,7 @@ def order_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
                         [(label, len(durations[label]), rounded(percentile(durations[label], 0.5)),
                           rounded(percentile(durations[label], 0.9))) for label, _, _ in pairs]),
         transactions=Table(("order", "step", "started", "finished", "hours"), rows),
+        links={"step": "step"},
         note=("Hours between the first time an order reached one status and the first time it reached the next, from "
               "the order timeline (allocated includes partially allocated), counted in the bucket the step ended; "
               "median and p90 (linear interpolation); the headline is the median from placed to shipped in full."))

@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from stockyard.analytics.kpi import KpiResult, Period, Point, Table, kpi
 from stockyard.analytics.kpi_stats import bucket_of, hours, percentile, ratio, rounded, series, window
@@ -12,6 +13,8 @@ from stockyard.fulfilment.models import Shipment, ShipmentLine
 from stockyard.returns.models import ReturnAuthorization, ReturnEvent, ReturnLine
 from stockyard.sales.models import Order, OrderLine
 
+CENT = Decimal("0.01")
+
 
 def _first_event(uow: UnitOfWork, status: str):  # noqa: ANN202 - a subquery
     return (select(ReturnEvent.return_id, func.min(ReturnEvent.at).label("at"))
@@ -19,16 +22,21 @@ def _first_event(uow: UnitOfWork, status: str):  # noqa: ANN202 - a subquery
             .group_by(ReturnEvent.return_id).subquery())
 
 
-@kpi("return-rate", "Return rate", "%", "Returns", higher_is_better=False)
+def _reason(period: Period) -> list[ColumnElement[bool]]:
+    return [ReturnAuthorization.reason == reason] if (reason := period.filter("reason")) is not None else []
+
+
+@kpi("return-rate", "Return rate", "%", "Returns", higher_is_better=False, filters={"sku": ()})
 def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
+    sku = [OrderLine.sku_code == code] if (code := period.filter("sku")) is not None else []
     shipped = uow.execute(
         select(OrderLine.sku_code, Shipment.shipped_at, ShipmentLine.quantity)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
         .where(ShipmentLine.tenant_id == tenant, Shipment.status != "cancelled",
-               Shipment.shipped_at >= start, Shipment.shipped_at < end)).all()
+               Shipment.shipped_at >= start, Shipment.shipped_at < end, *sku)).all()
     received = _first_event(uow, "received")
     returned = uow.execute(
         select(ReturnAuthorization.number, ReturnAuthorization.reason, Order.number.label("order"),
@@ -38,7 +46,7 @@ def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
         .join(OrderLine, OrderLine.id == ReturnLine.order_line_id)
         .join(Order, Order.id == ReturnAuthorization.order_id)
         .where(ReturnAuthorization.tenant_id == tenant, ReturnLine.received > 0,
-               received.c.at >= start, received.c.at < end)
+               received.c.at >= start, received.c.at < end, *sku)
         .order_by(received.c.at, ReturnAuthorization.number, OrderLine.sku_code)).all()
     shipped_by_sku: dict[str, int] = defaultdict(int)
     shipped_by_bucket: dict[date, int] = defaultdict(int)
@@ -65,12 +73,13 @@ def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
                          *(f"returned: {reason}" for reason in reasons)), rows),
         transactions=Table(("return", "order", "sku", "reason", "units received", "received at"),
                            [(r.number, r.order, r.sku_code, r.reason, r.received, r.at) for r in returned]),
+        links={"sku": "sku"},
         note=("Units received back on returns (dated by the return's receipt) over units shipped (dated by the "
               "shipment), both within the same period or bucket, per SKU with the units returned for each reason; "
               "cancelled shipments are left out."))
 
 
-@kpi("return-reasons", "Return reasons", "returns", "Returns", higher_is_better=False)
+@kpi("return-reasons", "Return reasons", "returns", "Returns", higher_is_better=False, filters={"reason": ()})
 def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     rows = uow.execute(
@@ -80,7 +89,7 @@ def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
         .join(ReturnLine, ReturnLine.return_id == ReturnAuthorization.id)
         .join(Order, Order.id == ReturnAuthorization.order_id)
         .where(ReturnAuthorization.tenant_id == uow.tenant_id, ReturnAuthorization.created_at >= start,
-               ReturnAuthorization.created_at < end)
+               ReturnAuthorization.created_at < end, *_reason(period))
         .group_by(ReturnAuthorization.id, ReturnAuthorization.number, ReturnAuthorization.reason,
                   ReturnAuthorization.status, ReturnAuthorization.created_at, Order.number)
         .order_by(ReturnAuthorization.created_at, ReturnAuthorization.number)).all()
@@ -103,10 +112,11 @@ def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
                          for reason, t in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))]),
         transactions=Table(("return", "order", "reason", "status", "units requested", "requested at"),
                            [(r.number, r.order, r.reason, r.status, int(r.units), r.created_at) for r in rows]),
+        links={"reason": "reason"},
         note="Return authorisations requested in the period (any outcome), counted per reason with their units.")
 
 
-@kpi("refund-cycle-time", "Refund cycle time", "hours", "Returns", higher_is_better=False)
+@kpi("refund-cycle-time", "Refund cycle time", "hours", "Returns", higher_is_better=False, filters={"reason": ()})
 def refund_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     received, refunded = _first_event(uow, "received"), _first_event(uow, "refunded")
@@ -116,7 +126,8 @@ def refund_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
                refunded.c.at.label("refunded_at"))
         .join(refunded, refunded.c.return_id == ReturnAuthorization.id)
         .outerjoin(received, received.c.return_id == ReturnAuthorization.id)
-        .where(ReturnAuthorization.tenant_id == uow.tenant_id, refunded.c.at >= start, refunded.c.at < end)
+        .where(ReturnAuthorization.tenant_id == uow.tenant_id, refunded.c.at >= start, refunded.c.at < end,
+               *_reason(period))
         .order_by(refunded.c.at, ReturnAuthorization.number)).all()
     from_receipt: list[float] = []
     from_request: list[float] = []
@@ -131,7 +142,7 @@ def refund_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
         receipt_buckets[bucket_of(r.refunded_at, period)].append(to_refund)
         request_buckets[bucket_of(r.refunded_at, period)].append(whole)
         table.append((r.number, r.reason, r.created_at, r.received_at, r.refunded_at, round(to_refund, 2),
-                      round(whole, 2), r.refunded_amount))
+                      round(whole, 2), r.refunded_amount.quantize(CENT)))
     return KpiResult(
         value=rounded(percentile(from_receipt, 0.5)),
         series=series(period, {b: rounded(percentile(v, 0.5)) for b, v in receipt_buckets.items()}),

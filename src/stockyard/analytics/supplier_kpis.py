@@ -57,7 +57,8 @@ def _deliveries(uow: UnitOfWork, period: Period) -> list[Delivery]:
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .join(Sku, Sku.id == GoodsReceiptLine.sku_id)
-        .where(GoodsReceiptLine.tenant_id == tenant, GoodsReceipt.created_at >= start, GoodsReceipt.created_at < end)
+        .where(GoodsReceiptLine.tenant_id == tenant, GoodsReceipt.created_at >= start, GoodsReceipt.created_at < end,
+               *([Supplier.name == supplier] if (supplier := period.filter("supplier")) else []))
         .order_by(GoodsReceipt.created_at, GoodsReceipt.number, Sku.code)).all()
     return [Delivery(r.supplier, r.po, r.receipt, r.sku, int(r.quantity), (r.sent_at or r.created_at).date(),
                      r.line_expected or r.expected_on, r.received_at) for r in rows]
@@ -81,7 +82,7 @@ def _spread(values: list[int]) -> float | None:
     return rounded(stdev(values)) if len(values) > 1 else None
 
 
-@kpi("supplier-on-time", "Supplier on-time delivery", "%", "Suppliers")
+@kpi("supplier-on-time", "Supplier on-time delivery", "%", "Suppliers", filters={"supplier": ()})
 def supplier_on_time(uow: UnitOfWork, period: Period) -> KpiResult:
     deliveries = _deliveries(uow, period)
     buckets: dict[date, list[Delivery]] = defaultdict(list)
@@ -98,11 +99,13 @@ def supplier_on_time(uow: UnitOfWork, period: Period) -> KpiResult:
                         [(name, len(ds), sum(d.on_time for d in ds), share(ds), sum(d.quantity for d in ds))
                          for name, ds in _by_supplier(deliveries).items()]),
         transactions=_transactions(deliveries),
+        links={"supplier": "supplier"},
         note=("Share of goods receipt lines against purchase orders, received in the period, that arrived on or before "
               "the date the purchase order line was expected (its own date, else the order's)."))
 
 
-@kpi("supplier-lead-time-variance", "Supplier lead-time variance", "days", "Suppliers", higher_is_better=False)
+@kpi("supplier-lead-time-variance", "Supplier lead-time variance", "days", "Suppliers", higher_is_better=False,
+     filters={"supplier": ()})
 def supplier_lead_time_variance(uow: UnitOfWork, period: Period) -> KpiResult:
     deliveries = _deliveries(uow, period)
     buckets: dict[date, list[int]] = defaultdict(list)
@@ -119,6 +122,7 @@ def supplier_lead_time_variance(uow: UnitOfWork, period: Period) -> KpiResult:
                           _spread([d.days_late for d in ds]), max(d.days_late for d in ds))
                          for name, ds in _by_supplier(deliveries).items()]),
         transactions=_transactions(deliveries),
+        links={"supplier": "supplier"},
         note=("Actual lead time (order sent → goods received) less the planned one (sent → expected date), in days, "
               "per goods receipt line against a purchase order received in the period: positive is late; the table "
               "adds the spread (sample standard deviation) per supplier."))
