@@ -1,6 +1,9 @@
-"""The application factory: API at /api/v1 (OpenAPI at /docs), back-office pages at /erp."""
+"""The application factory. Routes are grouped in layers (storefront, admin, erp, mobile, api); a process serves
+all of them or only some (`stockyard serve --only erp`), plus what every process needs (login, static files, health).
 
-from collections.abc import AsyncIterator
+To add a router: append it to its layer's list in LAYERS (API routers wrapped in `v1(...)`)."""
+
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +21,8 @@ from stockyard.billing.api import router as billing_api
 from stockyard.billing.journal_views import api_router as journal_api
 from stockyard.billing.journal_views import router as journal_pages
 from stockyard.billing.pay_views import router as pay_pages
+from stockyard.billing.reconciliation_views import api_router as reconciliation_api
+from stockyard.billing.reconciliation_views import router as reconciliation_pages
 from stockyard.billing.views import router as payments_admin
 from stockyard.catalog.admin_views import router as catalog_admin
 from stockyard.catalog.api import router as catalog_api
@@ -72,8 +77,109 @@ from stockyard.web.storefront.cart_views import router as shop_cart_pages
 from stockyard.web.storefront.views import router as storefront_pages
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = True) -> FastAPI:
+def v1(router: APIRouter) -> APIRouter:
+    """The router under /api/v1."""
+    wrapped = APIRouter(prefix="/api/v1")
+    wrapped.include_router(router)
+    return wrapped
+
+
+docs_pages = APIRouter(include_in_schema=False)
+
+
+@docs_pages.get("/docs")
+def docs() -> HTMLResponse:
+    # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
+    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Stockyard API",
+                               swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                               swagger_css_url="/static/swagger/swagger-ui.css",
+                               swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+
+# Requests are matched against routes in this order, one route at a time: the API's first, as it is the busiest.
+LAYERS: dict[str, list[APIRouter]] = {
+    "api": [  # /api/v1 and its documentation at /docs; the checkout's routes go first
+        v1(storefront_api),
+        v1(catalog_api),
+        v1(inventory_api),
+        v1(fulfilment_api),
+        v1(pricing_api),
+        v1(identity_api),
+        v1(shipping_api),
+        v1(billing_api),
+        v1(returns_api),
+        v1(purchasing_api),
+        v1(orders_api),
+        v1(documents_api),
+        v1(channel_connections_api),
+        v1(channel_sync_api),
+        v1(webhooks_api),
+        v1(events_api),
+        v1(journal_api),
+        v1(reconciliation_api),
+        docs_pages,
+    ],
+    "storefront": [  # the shop: / , /cart, /checkout, /my, payment pages and the gateways' callbacks
+        pay_pages,
+        storefront_pages,
+        shop_cart_pages,
+        shop_account_pages,
+        returns_shop_pages,
+    ],
+    "erp": [  # back-office work pages at /erp
+        inventory_pages,
+        fulfilment_pages,
+        documents_pages,
+        purchasing_pages,
+        journal_pages,
+        reconciliation_pages,
+    ],
+    "mobile": [  # /m: phone pages for warehouse staff, and their API
+        mobile_pages,
+        v1(mobile_api),
+    ],
+    "admin": [  # /admin
+        admin_home,
+        audit_admin,
+        tenants_admin,
+        channel_connections_admin,  # before channels_admin: /admin/channels/{id} would match
+        channels_admin,
+        channel_sync_admin,
+        price_lists_admin,
+        shipping_admin,
+        payments_admin,
+        catalog_admin,
+        identity_admin,
+        dev_mail_admin,
+        returns_admin,
+        orders_admin,
+        webhooks_admin,
+        integration_admin,
+    ],
+}
+
+# Served by every process whatever its layers: signing in, the signed-in user's own security page, health.
+COMMON: list[APIRouter] = [
+    auth_pages,
+    account_pages,
+]
+
+
+def parse_layers(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`"erp,admin"` → ("erp", "admin"); None or empty → every layer. Unknown names are refused."""
+    if spec is None:
+        return tuple(LAYERS)
+    names = [part.strip() for part in (spec.split(",") if isinstance(spec, str) else spec) if part.strip()]
+    unknown = [name for name in names if name not in LAYERS]
+    if unknown:
+        raise ValueError(f"unknown layer(s) {', '.join(unknown)}; choose from {', '.join(LAYERS)}")
+    return tuple(dict.fromkeys(names)) or tuple(LAYERS)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *, run_jobs: bool = True,
+               layers: str | Iterable[str] | None = None) -> FastAPI:
     settings = settings or get_settings()
+    served = parse_layers(layers)
     engine = engine or create_db_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size,
                                         max_overflow=settings.db_max_overflow)
     runner = JobRunner(engine, settings.jobs_interval_seconds) if run_jobs else None
@@ -87,9 +193,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
             await runner.stop()
 
     app = FastAPI(title="Stockyard", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json")
+                  openapi_url="/api/v1/openapi.json" if "api" in served else None)
     app.state.engine = engine
     app.state.settings = settings
+    app.state.layers = served
     app.state.login_limiter = InProcessLoginLimiter(settings.login_max_failures, settings.login_window_seconds)
     sessions = SessionStore(engine, SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                                   lifetime=timedelta(hours=settings.session_lifetime_hours)))
@@ -101,69 +208,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     async def _login(_: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
-    api = APIRouter(prefix="/api/v1")
-    # Requests are matched against routes in this order, one route at a time: the checkout's routes go first.
-    api.include_router(storefront_api)
-    api.include_router(catalog_api)
-    api.include_router(inventory_api)
-    api.include_router(fulfilment_api)
-    api.include_router(pricing_api)
-    api.include_router(identity_api)
-    api.include_router(shipping_api)
-    api.include_router(billing_api)
-    api.include_router(returns_api)
-    api.include_router(purchasing_api)
-    api.include_router(orders_api)
-    api.include_router(documents_api)
-    api.include_router(channel_connections_api)
-    api.include_router(channel_sync_api)
-    api.include_router(mobile_api)
-    api.include_router(webhooks_api)
-    api.include_router(events_api)
-    api.include_router(journal_api)
-    app.include_router(api)
-    app.include_router(pay_pages)
-    app.include_router(auth_pages)
-    app.include_router(storefront_pages)  # / is the shop (web/storefront)
-    app.include_router(shop_cart_pages)
-    app.include_router(shop_account_pages)
-    app.include_router(returns_shop_pages)
-    app.include_router(inventory_pages)
-    app.include_router(fulfilment_pages)
-    app.include_router(documents_pages)
-    app.include_router(purchasing_pages)
-    app.include_router(journal_pages)
-    app.include_router(admin_home)
-    app.include_router(account_pages)
-    app.include_router(mobile_pages)  # /m: phone pages for warehouse staff
-    # Admin routers of the contexts (one line each):
-    app.include_router(audit_admin)
-    app.include_router(tenants_admin)
-    app.include_router(channel_connections_admin)  # before channels_admin: /admin/channels/{id} would match
-    app.include_router(channels_admin)
-    app.include_router(channel_sync_admin)
-    app.include_router(price_lists_admin)
-    app.include_router(shipping_admin)
-    app.include_router(payments_admin)
-    app.include_router(catalog_admin)
-    app.include_router(identity_admin)
-    app.include_router(dev_mail_admin)
-    app.include_router(returns_admin)
-    app.include_router(orders_admin)
-    app.include_router(webhooks_admin)
-    app.include_router(integration_admin)
+    for layer, routers in LAYERS.items():
+        if layer in served:
+            for router in routers:
+                app.include_router(router)
+    for router in COMMON:
+        app.include_router(router)
     app.mount("/static/htmx", StaticFiles(directory=str(Path(js_lib_htmx.__file__).parent / "static" / "htmx")),
               name="htmx")
-    # Swagger UI is served from its PyPI package, so /docs works without reaching a CDN.
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Stockyard API",
-                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
