@@ -12,6 +12,7 @@ KPI_MODULES: list[str] = [
     "stockyard.analytics.supplier_kpis",
     "stockyard.analytics.ops_kpis",
     "stockyard.analytics.exception_kpis",
+    "stockyard.analytics.inventory_kpis",
 ]
 
 
