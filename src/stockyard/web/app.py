@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from stockyard import __version__
+from stockyard.analytics.kpi_views import router as analytics_pages
 from stockyard.billing.api import router as billing_api
 from stockyard.billing.journal_views import api_router as journal_api
 from stockyard.billing.journal_views import router as journal_pages
@@ -133,6 +134,7 @@ LAYERS: dict[str, list[APIRouter]] = {
         purchasing_pages,
         journal_pages,
         reconciliation_pages,
+        analytics_pages,
     ],
     "mobile": [  # /m: phone pages for warehouse staff, and their API
         mobile_pages,
