@@ -219,6 +219,9 @@ ROUTE_PARAMS: dict[tuple[str, str], Param] = {
     # The cart token is the buyer's capability: B's token on A's shop must find nothing.
     ("/api/v1/storefront/carts/{token}", "token"): Param(lambda d: d.cart_token),
     ("/my/returns/{number}/photos/{photo_id}", "number"): Param(lambda d: d.return_number, shows_mark=False),
+    # A KPI is the same in every tenant; both list the tenant's SKUs (on hand; stocked, in the CSV's breakdown).
+    ("/erp/analytics/kpi/{key}", "key"): shared("aged-inventory"),
+    ("/erp/analytics/kpi/{key}.csv", "key"): shared("stock-out-frequency"),
 }
 # A parameter right after a collection's path is one of its items, whatever the parameter is called
 # (/admin/payments/{method_id} and /admin/payments/{item_id} are both payment methods).
@@ -293,6 +296,7 @@ PLAIN_QUERY: dict[str, str | None] = {
         "drift", "days", "cover_days", "dead_page")
 } | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
 PLAIN_QUERY |= {"doc_type": None, "what": None}  # documents of one type, the label print page's source
+PLAIN_QUERY |= {"bucket": None, "by": None, "a": None, "b": None, "table": None}  # /erp/analytics
 
 
 # ---- the two tenants ------------------------------------------------------------------------------------------
