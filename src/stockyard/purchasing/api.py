@@ -191,8 +191,10 @@ def put_away(body: putaway.PutAway, engine: EngineDep, actor: ApiActor) -> dict[
 
 @router.get("/replenishment")
 def replenishment_suggestions(engine: EngineDep, actor: ApiActor, warehouse_id: int | None = None, days: int = 30,
-                              cover_days: int = 30) -> dict[str, Any]:
-    rows = read(engine, actor, replenishment.replenishment_suggestions, warehouse_id, days, cover_days)
+                              cover_days: int = 30, demand: str = "forecast") -> dict[str, Any]:
+    """`demand`: "forecast" uses a SKU's demand forecast where one was made, else its sales of the last `days`;
+    "history" always the sales."""
+    rows = read(engine, actor, replenishment.replenishment_suggestions, warehouse_id, days, cover_days, demand)
     return {"items": [{"sku_id": r.sku_id, "sku": r.sku_code, "warehouse_id": r.warehouse_id,
                        "warehouse": r.warehouse_code, "available": r.available, "inbound": r.inbound,
                        "minimum": r.minimum, "safety_stock": r.safety_stock, "shipped": r.shipped,
@@ -200,7 +202,9 @@ def replenishment_suggestions(engine: EngineDep, actor: ApiActor, warehouse_id: 
                        "target": r.target, "need": r.need, "quantity": r.quantity, "supplier": r.supplier_code or None,
                        "lead_time_days": r.lead_time_days, "pack_size": r.pack_size,
                        "min_order_qty": r.min_order_qty,
-                       "unit_cost": None if r.unit_cost is None else str(r.unit_cost)} for r in rows]}
+                       "unit_cost": None if r.unit_cost is None else str(r.unit_cost),
+                       "demand_source": r.demand_source, "forecast_method": r.forecast_method or None,
+                       "forecast_wape": None if r.forecast_wape is None else str(r.forecast_wape)} for r in rows]}
 
 
 @router.post("/replenishment/orders", status_code=201)

@@ -1,6 +1,7 @@
 """Pure replenishment formula: how many units of a SKU to order for a warehouse. No I/O.
 
-    daily velocity   = units shipped over the last N days / N
+    daily velocity   = the demand forecast's units a day (analytics/forecast.py) where there is one,
+                       else units shipped over the last N days / N
     lead-time demand = ceil(velocity × supplier lead time)
     reorder point    = max(min-stock rule minimum, safety stock + lead-time demand)
     position         = sellable on hand − reserved + inbound (open purchase orders to that warehouse)
@@ -27,6 +28,7 @@ class ReorderInput:
     cover_days: int  # how many days of sales an order should cover beyond the reorder point
     pack_size: int = 1
     min_order_qty: int = 1
+    forecast_daily: Fraction | None = None  # the demand forecast's units a day; None: none made for this pair
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,10 @@ def round_to_packs(need: int, pack_size: int, min_order_qty: int) -> int:
 
 
 def advise(given: ReorderInput) -> ReorderAdvice:
-    velocity = Fraction(given.shipped, given.days) if given.days > 0 else Fraction(0)
+    if given.forecast_daily is not None:
+        velocity = given.forecast_daily
+    else:
+        velocity = Fraction(given.shipped, given.days) if given.days > 0 else Fraction(0)
     lead_demand = ceil(velocity * given.lead_time_days)
     reorder_point = max(given.minimum, given.safety_stock + lead_demand)
     position = given.available + given.inbound

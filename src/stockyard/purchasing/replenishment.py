@@ -3,8 +3,10 @@ for the suggestions a user picks, grouped by supplier and warehouse.
 
 The pairs looked at: every min-stock rule, and every (SKU, warehouse) that shipped units over the last `days` of a
 SKU some supplier sells. Inputs per pair: sellable on hand − reserved, inbound on open purchase orders to that
-warehouse, the rule's minimum and safety stock, units shipped (ledger moves of reason "shipment" out of the
-warehouse), and the supplier's lead time, pack size and minimum order (the preferred supplier, else the cheapest).
+warehouse, the rule's minimum and safety stock, the demand (the pair's stored demand forecast, analytics/forecast.py,
+when there is one and `demand` is "forecast"; else units shipped — ledger moves of reason "shipment" out of the
+warehouse — over the last `days`), and the supplier's lead time, pack size and minimum order (the preferred
+supplier, else the cheapest).
 
 Services: `replenishment_suggestions(uow, warehouse_id=None, days=30, cover_days=30)` (purchasing.view) and
 `create_replenishment_orders(uow, CreateReplenishmentOrders)` (purchasing.edit).
@@ -18,6 +20,7 @@ from fractions import Fraction
 from pydantic import Field
 from sqlalchemy import and_, func, select
 
+from stockyard.analytics.forecast import forecasts_by_pair
 from stockyard.catalog.models import Sku
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import ValidationFailed
@@ -68,6 +71,9 @@ class ReplenishmentRow:
     min_order_qty: int
     unit_cost: Decimal | None
     currency: str
+    demand_source: str = "history"  # "forecast": velocity is the demand forecast's, else shipped / days
+    forecast_method: str = ""
+    forecast_wape: Decimal | None = None  # the forecast's backtest error (weighted absolute % error)
 
     @property
     def key(self) -> str:
@@ -104,9 +110,11 @@ def _best_terms(uow: UnitOfWork, sku_ids: list[int]) -> dict[int, _Terms]:
 
 
 def replenishment_suggestions(uow: UnitOfWork, warehouse_id: int | None = None, days: int = 30,
-                              cover_days: int = 30) -> list[ReplenishmentRow]:
+                              cover_days: int = 30, demand: str = "forecast") -> list[ReplenishmentRow]:
     """What to order, per SKU and warehouse, by SKU code: only pairs under their reorder point."""
     uow.require(PURCHASING_VIEW)
+    if demand not in ("forecast", "history"):
+        raise ValidationFailed("is either forecast or history", field="demand")
     if not 1 <= days <= 365:
         raise ValidationFailed("must be between 1 and 365", field="days")
     if not 0 <= cover_days <= 365:
@@ -122,8 +130,10 @@ def replenishment_suggestions(uow: UnitOfWork, warehouse_id: int | None = None, 
     rules = {(r.sku_id, r.warehouse_id): (r.minimum, r.safety_stock) for r in uow.conn.execute(
         select(_rules.c.sku_id, _rules.c.warehouse_id, _rules.c.minimum, _rules.c.safety_stock)
         .where(_rules.c.tenant_id == t))}
-    terms = _best_terms(uow, sorted({sku for sku, _ in shipped} | {sku for sku, _ in rules}))
-    pairs = set(rules) | {pair for pair in shipped if pair[0] in terms}
+    forecasts = forecasts_by_pair(uow) if demand == "forecast" else {}
+    terms = _best_terms(uow, sorted({sku for sku, _ in shipped} | {sku for sku, _ in rules}
+                                    | {sku for sku, _ in forecasts}))
+    pairs = set(rules) | {pair for pair in [*shipped, *forecasts] if pair[0] in terms}
     if warehouse_id is not None:
         pairs = {pair for pair in pairs if pair[1] == warehouse_id}
     if not pairs:
@@ -149,11 +159,13 @@ def replenishment_suggestions(uow: UnitOfWork, warehouse_id: int | None = None, 
     for sku_id, wh_id in pairs:
         minimum, safety = rules.get((sku_id, wh_id), (0, 0))
         term = terms.get(sku_id)
+        forecast = forecasts.get((sku_id, wh_id))
         advice = advise(ReorderInput(
             available=available.get((sku_id, wh_id), 0), inbound=inbound.get((sku_id, wh_id), 0), minimum=minimum,
             safety_stock=safety, lead_time_days=term.lead_time_days if term else 0,
             shipped=shipped.get((sku_id, wh_id), 0), days=days, cover_days=cover_days,
-            pack_size=term.pack_size if term else 1, min_order_qty=term.min_order_qty if term else 1))
+            pack_size=term.pack_size if term else 1, min_order_qty=term.min_order_qty if term else 1,
+            forecast_daily=Fraction(forecast.daily_rate) if forecast else None))
         if advice.quantity <= 0:
             continue
         code, name = names[sku_id]
@@ -162,7 +174,9 @@ def replenishment_suggestions(uow: UnitOfWork, warehouse_id: int | None = None, 
             inbound.get((sku_id, wh_id), 0), minimum, safety, shipped.get((sku_id, wh_id), 0), advice.velocity,
             advice.reorder_point, advice.target, advice.need, advice.quantity, term.supplier_id if term else None,
             term.code if term else "", term.lead_time_days if term else 0, term.pack_size if term else 1,
-            term.min_order_qty if term else 1, term.unit_cost if term else None, term.currency if term else ""))
+            term.min_order_qty if term else 1, term.unit_cost if term else None, term.currency if term else "",
+            "forecast" if forecast else "history", forecast.method if forecast else "",
+            forecast.wape if forecast else None))
     return sorted(out, key=lambda r: (r.sku_code, r.warehouse_code))
 
 

@@ -307,17 +307,19 @@ async def blind_create(request: Request, engine: EngineDep, actor: PageActor) ->
 # ---- replenishment ----------------------------------------------------------------------------------------------
 
 def _replenishment(request: Request, engine: Any, actor: Actor, warehouse_id: int | None, days: int,
-                   errors: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+                   errors: dict[str, str] | None = None, status_code: int = 200,
+                   demand: str = "forecast") -> HTMLResponse:
     return page(request, actor, "erp/purchasing/replenishment.html", status_code, section="purchasing",
-                rows=read(engine, actor, replenishment.replenishment_suggestions, warehouse_id, days),
+                rows=read(engine, actor, replenishment.replenishment_suggestions, warehouse_id, days, 30, demand),
                 warehouses=read(engine, actor, inventory_queries.list_warehouses), errors=errors or {},
-                query={"warehouse_id": warehouse_id, "days": days})
+                query={"warehouse_id": warehouse_id, "days": days, "demand": demand})
 
 
 @router.get("/replenishment", response_class=HTMLResponse)
 def replenishment_page(request: Request, engine: EngineDep, actor: PageActor, warehouse_id: int | None = None,
-                       days: int = Query(default=30, ge=1, le=365)) -> Response:
-    return _replenishment(request, engine, actor, warehouse_id, days)
+                       days: int = Query(default=30, ge=1, le=365),
+                       demand: str = Query(default="forecast", pattern="^(forecast|history)$")) -> Response:
+    return _replenishment(request, engine, actor, warehouse_id, days, demand=demand)
 
 
 @router.post("/replenishment")
