@@ -13,6 +13,7 @@ CONSUMER_MODULES: list[str] = [
     "stockyard.billing.journal",
     "stockyard.billing.landed_cost_journal",
     "stockyard.sales.confirmation",
+    "stockyard.integration.cache_invalidation",
 ]
 
 

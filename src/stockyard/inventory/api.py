@@ -3,14 +3,15 @@
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
 from stockyard.core.errors import NotFound
 from stockyard.core.uow import perform, read
-from stockyard.inventory import counts, min_stock, movements, queries, reservations, transfers, warehouses
+from stockyard.inventory import atp_cache, counts, min_stock, movements, queries, reservations, transfers, warehouses
 from stockyard.inventory.domain import WholeNumber
 from stockyard.web.deps import ApiActor, EngineDep
+from stockyard.web.read_cache import read_cache
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -218,8 +219,8 @@ def alerts(engine: EngineDep, actor: ApiActor, state: str = "open") -> list[dict
 
 
 @router.get("/atp")
-def available_to_promise(engine: EngineDep, actor: ApiActor, sku: str) -> dict[str, Any]:
-    return read(engine, actor, queries.atp_for_sku, sku).as_dict()
+def available_to_promise(request: Request, engine: EngineDep, actor: ApiActor, sku: str) -> dict[str, Any]:
+    return read(engine, actor, atp_cache.atp_for_sku, read_cache(request), sku).as_dict()
 
 
 @router.get("/stock")

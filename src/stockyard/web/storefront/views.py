@@ -16,6 +16,7 @@ from stockyard.core.errors import NotFound, ValidationFailed
 from stockyard.core.money import round_money
 from stockyard.core.uow import read
 from stockyard.web.pages import page_route
+from stockyard.web.read_cache import catalog_read
 from stockyard.web.storefront.context import shop_actor, shop_render, storefront_for
 
 router = APIRouter(route_class=page_route("shop/error.html"), include_in_schema=False)
@@ -119,7 +120,7 @@ def _listing_page(request: Request, shop: Shop, listing: Listing, title: str, so
 @router.get("/")
 def home(request: Request) -> HTMLResponse:
     shop = storefront_for(request)
-    found = read(request.app.state.engine, shop_actor(shop), storefront_queries.shop_home, shop, _low_stock(request))
+    found = catalog_read(request, shop_actor(shop), storefront_queries.shop_home, shop, _low_stock(request))
     return shop_render(request, shop, "shop/home.html", with_csrf=False, home=found, money=money)
 
 
@@ -128,7 +129,7 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
     shop = storefront_for(request)
     sort, page = _paging(request, "relevance" if q.strip() else "name")
     query = search.SearchQuery(shop, q, parse_filters(request), sort, page, PER_PAGE, _low_stock(request))
-    found = read(request.app.state.engine, shop_actor(shop), search.search_products, query)
+    found = catalog_read(request, shop_actor(shop), search.search_products, query)
     title = f"Results for “{q.strip()}”" if q.strip() else "All products"
     sorts = list(SORTS) if q.strip() else [s for s in SORTS if s != "relevance"]
     return _listing_page(request, shop, found, title, sort, sorts, q=q.strip(), action="/search")
@@ -139,7 +140,7 @@ def category_page(request: Request, category_id: int) -> HTMLResponse:
     shop = storefront_for(request)
     sort, page = _paging(request, "name")
     query = Browse(shop, parse_filters(request, category_id=category_id), sort, page, PER_PAGE, _low_stock(request))
-    found = read(request.app.state.engine, shop_actor(shop), storefront_queries.browse, query)
+    found = catalog_read(request, shop_actor(shop), storefront_queries.browse, query)
     assert found.category is not None
     return _listing_page(request, shop, found, found.category.name, sort, [s for s in SORTS if s != "relevance"],
                          action=request.url.path)
@@ -152,7 +153,7 @@ def brand_page(request: Request, brand_id: int) -> HTMLResponse:
     engine, actor = request.app.state.engine, shop_actor(shop)
     name = read(engine, actor, storefront_queries.brand_name, brand_id)
     query = Browse(shop, parse_filters(request, brand_id=brand_id), sort, page, PER_PAGE, _low_stock(request))
-    found = read(engine, actor, storefront_queries.browse, query)
+    found = catalog_read(request, actor, storefront_queries.browse, query)
     return _listing_page(request, shop, found, name, sort, [s for s in SORTS if s != "relevance"],
                          action=request.url.path, fixed_brand=brand_id)
 
@@ -160,8 +161,8 @@ def brand_page(request: Request, brand_id: int) -> HTMLResponse:
 @router.get("/p/{sku_code:path}")
 def product_page(request: Request, sku_code: str) -> HTMLResponse:
     shop = storefront_for(request)
-    found = read(request.app.state.engine, shop_actor(shop), storefront_queries.product_page, shop, sku_code,
-                 _low_stock(request))
+    found = catalog_read(request, shop_actor(shop), storefront_queries.product_page, shop, sku_code,
+                         _low_stock(request))
     return shop_render(request, shop, "shop/product.html", page=found, item=found.item, money=money)
 
 
