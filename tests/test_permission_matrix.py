@@ -35,6 +35,7 @@ from stockyard.core.uow import perform, read
 from stockyard.fulfilment import config as shipping_config
 from stockyard.identity import roles, tenants_admin
 from stockyard.identity.domain import (
+    ACCOUNTING_MANAGE,
     API_KEYS_MANAGE,
     CATALOG_EDIT,
     CHANNELS_MANAGE,
@@ -129,6 +130,9 @@ SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
 # A file of one order of a connected site (integration/channels/csv_orders.py).
 CHANNEL_ORDERS_CSV = ("order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_postcode,ship_country\n"
                       "PM-1,buyer@example.com,SKU-001,1,9.00,Hafenstraße 1,Hamburg,20095,DE\n")
+
+SETTLEMENT_CSV = ("settlement_id,date,payment_reference,type,gross,fee,net,currency\n"
+                  "ST-1,2026-12-01,ch_1,charge,10.00,0.30,9.70,EUR\n")
 
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
@@ -443,6 +447,11 @@ ACTIONS: list[Action] = [
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
           "owner_email": "owner-{uid}@example.com", "owner_password": PASSWORD}),
     form("rename tenant (form)", "/admin/tenants/{child_tenant}", {TENANTS_MANAGE}, {"name": "Matrix Nord"}),
+    # ---- order-to-cash reconciliation: gateway settlement reports ----
+    api("import settlement report", "/api/v1/accounting/settlements", {ACCOUNTING_MANAGE},
+        {"content": SETTLEMENT_CSV, "file_name": "settlement.csv"}),
+    form("import settlement report (form)", "/erp/accounting/reconciliation/settlements", {ACCOUNTING_MANAGE},
+         files={"file": ("settlement.csv", SETTLEMENT_CSV.encode(), "text/csv")}),
 ]
 
 
@@ -857,13 +866,14 @@ def _shape(method: str, url: str) -> tuple[str, str]:
 
 
 def _covered() -> set[tuple[str, str]]:
+    from tests.analytics.test_anomalies_permissions import ACTIONS as ALERT_ACTIONS  # imports this module
     from tests.documents.test_permission_matrix_documents import ACTIONS as DOCUMENT_ACTIONS  # imports this module
     from tests.fulfilment.test_picking_permissions import ACTIONS as FULFILMENT_ACTIONS  # imports this module
     from tests.returns.test_permission_matrix_returns import ACTIONS as RETURN_ACTIONS  # imports this module
     from tests.web.mobile.test_mobile_permissions import ACTIONS as MOBILE_ACTIONS  # imports this module
 
     rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS + MOBILE_ACTIONS
-    rows += DOCUMENT_ACTIONS
+    rows += DOCUMENT_ACTIONS + ALERT_ACTIONS
     shapes = {_shape(a.method if a.via == "api" else "POST", a.url) for a in rows}
     # Rows use a SKU code where the route takes one.
     shapes |= {(m, re.sub(r"/skus/SKU-\d+/", "/skus/{}/", u)) for m, u in shapes}

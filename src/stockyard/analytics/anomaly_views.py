@@ -59,11 +59,20 @@ def alerts_csv(engine: EngineDep, actor: PageActor, state: str = "open", kind: s
                     headers={"Content-Disposition": 'attachment; filename="anomaly-alerts.csv"'})
 
 
-@router.post("/alerts/{alert_id}/{decision}")
-async def decide(request: Request, engine: EngineDep, actor: PageActor, alert_id: int, decision: str) -> Response:
+async def _decide(request: Request, engine: EngineDep, actor: PageActor, alert_id: int, decision: str) -> Response:
     form = await check_csrf(request)
     actor.require(ANALYTICS_VIEW)
     await run(perform, engine, actor, anomalies.decide_alert, alert_id, decision, str(form.get("note", "")))
     flash(request, f"Alert {alert_id} {anomalies.DECISIONS[decision]}")
     back = str(form.get("back", ""))
     return see_other(back if back.startswith("/erp/analytics/alerts") else "/erp/analytics/alerts")
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+async def acknowledge(request: Request, engine: EngineDep, actor: PageActor, alert_id: int) -> Response:
+    return await _decide(request, engine, actor, alert_id, "acknowledge")
+
+
+@router.post("/alerts/{alert_id}/dismiss")
+async def dismiss(request: Request, engine: EngineDep, actor: PageActor, alert_id: int) -> Response:
+    return await _decide(request, engine, actor, alert_id, "dismiss")

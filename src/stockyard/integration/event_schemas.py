@@ -206,6 +206,8 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
         "webhook.subscription_updated.v1 webhook.subscription_deleted.v1 webhook.subscription_disabled.v1 "
         "webhook.secret_rotated.v1 webhook.delivery_resent.v1")),
     (RecordEvent, _types(
+        "analytics.alert_raised.v1 analytics.alert_acknowledged.v1 analytics.alert_dismissed.v1 "
+        "settlement.imported.v1 "
         "asn.cancelled.v1 asn.created.v1 asn.received.v1 channel.order_paid.v1 channel.order_received.v1 "
         "count.approved.v1 "
         "count.cancelled.v1 count.line_recorded.v1 count.opened.v1 customer.registered.v1 "
