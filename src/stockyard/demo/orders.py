@@ -9,6 +9,7 @@ Orders are placed only for parts with plenty free in MAIN, so that every order i
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -203,14 +204,18 @@ def _pack(uow: UnitOfWork, order_id: int, picked: dict[str, int], weight_g: int)
                                                   length_mm=400, width_mm=300, height_mm=200))
 
 
-def sell(engine: Engine, owner: Actor, picker: Actor, rng: random.Random, steps: Steps) -> None:
-    """Configure the shop's shipping and payment, register customers and take orders through to every state."""
+def sell(engine: Engine, owner: Actor, picker: Actor, rng: random.Random, steps: Steps,
+         past: Callable[[Commerce, list[tuple[int, str, AddressIn]]], None] | None = None) -> None:
+    """Configure the shop's shipping and payment, register customers, let `past` tell earlier weeks' sales (the
+    demo's history.py), and take today's orders through to every state."""
     advance = steps.task("Shipping, payment, customers and orders",
                          2 + len(CUSTOMERS) + WEB_ORDERS + len(PHONE_BUYERS) + 3)
     commerce = perform(engine, owner, _configure)
     advance(1)
     shop = Actor(tenant_id=owner.tenant_id, user_id=None, name="storefront", permissions=STOREFRONT)
     registered = perform(engine, shop, _register, advance)
+    if past is not None:
+        past(commerce, registered)
     skus = read(engine, owner, _sellable)
     advance(1)
 
