@@ -41,7 +41,7 @@ from stockyard.fulfilment.views import router as shipping_admin
 from stockyard.identity.admin_views import router as identity_admin
 from stockyard.identity.api import router as identity_api
 from stockyard.identity.audit_views import router as audit_admin
-from stockyard.identity.login_limits import InProcessLoginLimiter
+from stockyard.identity.login_limits import limiter_for
 from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.integration.api import router as events_api
@@ -69,6 +69,7 @@ from stockyard.web.admin import router as admin_home
 from stockyard.web.auth_views import router as auth_pages
 from stockyard.web.deps import LoginRequired
 from stockyard.web.dev_mail_views import router as dev_mail_admin
+from stockyard.web.idempotency import IdempotencyMiddleware, idempotency_store
 from stockyard.web.jobs import JobRunner
 from stockyard.web.mobile.api import router as mobile_api
 from stockyard.web.mobile.views import router as mobile_pages
@@ -201,9 +202,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.engine = engine
     app.state.settings = settings
     app.state.layers = served
-    app.state.login_limiter = InProcessLoginLimiter(settings.login_max_failures, settings.login_window_seconds)
+    app.state.login_limiter = limiter_for(settings, engine)  # Redis when STOCKYARD_REDIS_URL is set
     sessions = SessionStore(engine, SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                                   lifetime=timedelta(hours=settings.session_lifetime_hours)))
+    app.add_middleware(IdempotencyMiddleware, store=idempotency_store(engine, settings))
     app.add_middleware(ServerSessionMiddleware, store=sessions, secure=settings.cookie_secure)
     app.add_middleware(RequestIdMiddleware)  # outermost: every audit row of a request carries its id
     errors.install(app)
