@@ -98,8 +98,12 @@ def test_an_order_paid_shipped_and_invoiced_posts_payment_cogs_and_invoice(shop:
     drain(shop.ctx.engine)
     ctx, head = shop.ctx, order_row(shop.ctx, order.order_id)
     kinds = by_kind(ctx)
-    assert sorted(kinds) == ["cogs", "invoice", "payment"]
-    assert all(len(found) == 1 for found in kinds.values())
+    assert sorted(kinds) == ["cogs", "invoice", "payment", "receipt"]
+    assert all(len(kinds[kind]) == 1 for kind in ("cogs", "invoice", "payment"))
+    # build_shop received each SKU's stock: inventory against goods received not invoiced, at the receipt's cost
+    assert [postings(lines) for lines in kinds["receipt"]] == [
+        {jd.INVENTORY: (10 * UNIT_COST, Decimal(0)), jd.GOODS_RECEIVED_NOT_INVOICED: (Decimal(0), 10 * UNIT_COST)}
+    ] * 3
     total = head.grand_total
     assert total == Decimal("45.00") + SHIPPING_PRICE
 
@@ -133,7 +137,7 @@ def test_an_order_paid_shipped_and_invoiced_posts_payment_cogs_and_invoice(shop:
     assert invoice_event["source_event_type"] == "invoice.issued.v1"
     assert {line["account"] for line in invoice_event["lines"]} == {"1100", "4000", "4100", "2200"}
     drain(ctx.engine)
-    assert len(entries(ctx)) == 3
+    assert len(entries(ctx)) == 6
 
 
 def test_a_return_received_and_refunded_reverses_cost_revenue_tax_and_cash(shop: Shop) -> None:
@@ -153,7 +157,7 @@ def test_a_return_received_and_refunded_reverses_cost_revenue_tax_and_cash(shop:
     drain(e)
     ctx, head = shop.ctx, order_row(shop.ctx, order.order_id)
     kinds = by_kind(ctx)
-    assert sorted(kinds) == ["cogs", "invoice", "payment", "refund", "return_credit", "return_receipt"]
+    assert sorted(kinds) == ["cogs", "invoice", "payment", "receipt", "refund", "return_credit", "return_receipt"]
 
     receipt = postings(kinds["return_receipt"][0])  # the two units back at their cost
     assert receipt == {jd.INVENTORY: (2 * UNIT_COST, Decimal(0)), jd.COGS: (Decimal(0), 2 * UNIT_COST)}
@@ -175,7 +179,7 @@ def test_a_return_received_and_refunded_reverses_cost_revenue_tax_and_cash(shop:
     assert balance(jd.RECEIVABLES) == 0
     assert balance(jd.BANK_CLEARING) == head.grand_total - refunded
     assert balance(jd.COGS) == UNIT_COST  # one unit sold for good
-    assert balance(jd.INVENTORY) == -UNIT_COST
+    assert balance(jd.INVENTORY) == 30 * UNIT_COST - UNIT_COST  # 30 received, one sold for good
 
 
 def _backdate(engine: Engine, tenant_id: int, when: datetime) -> None:
@@ -201,7 +205,7 @@ def test_the_csv_holds_the_period_and_nothing_outside_it(shop: Shop) -> None:
     assert parsed[0]["date"] == day.isoformat() and parsed[0]["account_name"] == "Bank / payment gateway clearing"
 
     this_period = read(ctx.engine, ctx.actor, journal.journal_rows, day + timedelta(days=1), today())
-    assert {r.kind for r in this_period} == {"invoice", "cogs"}
+    assert {r.kind for r in this_period} == {"invoice", "cogs", "receipt"}
     assert read(ctx.engine, ctx.actor, journal.journal_rows, day - timedelta(days=30), day - timedelta(days=1)) == []
 
 
@@ -223,5 +227,5 @@ def test_tenants_never_see_each_others_journal(shop: Shop, engine: Engine) -> No
     invoiced_order(shop)
     other = new_tenant(engine)
     drain(engine)
-    assert len(entries(shop.ctx)) == 3
+    assert len(entries(shop.ctx)) == 6
     assert entries(other) == {}

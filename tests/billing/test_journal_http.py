@@ -36,7 +36,7 @@ def test_the_csv_export_and_its_permission(tenant: TenantCtx, client: TestClient
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert f'journal-{period["from"]}-{period["to"]}.csv' in answer.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
-    assert {r["kind"] for r in rows} == {"payment", "cogs", "invoice"}
+    assert {r["kind"] for r in rows} == {"payment", "cogs", "invoice", "receipt"}
     assert sum(Decimal(r["debit"]) for r in rows) == sum(Decimal(r["credit"]) for r in rows) > 0
     assert order.number in {r["reference"] for r in rows}
 
@@ -44,7 +44,7 @@ def test_the_csv_export_and_its_permission(tenant: TenantCtx, client: TestClient
     assert client.get("/api/v1/accounting/journal.csv", headers=accountant).text == answer.text
 
     as_json = client.get("/api/v1/accounting/journal", params=period, headers=accountant).json()
-    assert sorted(e["kind"] for e in as_json["entries"]) == ["cogs", "invoice", "payment"]
+    assert sorted(e["kind"] for e in as_json["entries"]) == ["cogs", "invoice", "payment"] + ["receipt"] * 3
 
     tomorrow = (today + timedelta(days=1)).isoformat()
     empty = client.get("/api/v1/accounting/journal.csv", params={"from": tomorrow, "to": tomorrow}, headers=accountant)

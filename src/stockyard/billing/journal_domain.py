@@ -193,3 +193,29 @@ def cogs_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str =
 def return_receipt_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
     _non_negative(cost=cost)
     return _entry("return_receipt", currency, [(INVENTORY, cost)], [(COGS, cost)], reference, memo)
+
+
+# ---- stock flows (at the cost of the moved units) -----------------------------------------------------------------
+# - goods received:      Dr inventory                Cr goods received not invoiced
+# - goods written off:   Dr write-offs               Cr inventory
+# - count gain:          Dr inventory                Cr inventory count adjustments
+# - count loss:          Dr inventory count adjustments   Cr inventory
+
+def receipt_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
+    _non_negative(cost=cost)
+    return _entry("receipt", currency, [(INVENTORY, cost)], [(GOODS_RECEIVED_NOT_INVOICED, cost)], reference, memo)
+
+
+def write_off_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
+    _non_negative(cost=cost)
+    return _entry("write_off", currency, [(WRITE_OFFS, cost)], [(INVENTORY, cost)], reference, memo)
+
+
+def count_gain_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
+    _non_negative(cost=cost)
+    return _entry("count_gain", currency, [(INVENTORY, cost)], [(INVENTORY_ADJUSTMENTS, cost)], reference, memo)
+
+
+def count_loss_entry(currency: str, cost: Decimal, *, reference: str = "", memo: str = "") -> Draft | None:
+    _non_negative(cost=cost)
+    return _entry("count_loss", currency, [(INVENTORY_ADJUSTMENTS, cost)], [(INVENTORY, cost)], reference, memo)

@@ -1,6 +1,6 @@
 """Journal tables: double-entry journal entries posted from business events, for the accounting hand-off."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
@@ -45,3 +45,48 @@ class JournalLine(TenantOwned, Base):
     account: Mapped[str] = mapped_column(String(16))
     debit: Mapped[Decimal] = mapped_column(JournalAmount, default=Decimal(0))
     credit: Mapped[Decimal] = mapped_column(JournalAmount, default=Decimal(0))
+
+
+ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
+
+
+class LedgerAccount(TenantOwned, CreatedAt, Base):
+    """One account of a tenant's chart of accounts. Entries may post only to active accounts of the chart."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AccountingBook(TenantOwned, CreatedAt, Base):
+    """A tenant's books: the currency its stock postings (receipts, write-offs, counts) are valued in."""
+
+    __tablename__ = "accounting_books"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class AccountingPeriod(TenantOwned, Base):
+    """A calendar month that has been closed (or closed and reopened); a month without a row is open."""
+
+    __tablename__ = "accounting_periods"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "starts_on"),
+        CheckConstraint("state IN ('open', 'closed')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_on: Mapped[date]  # the first day of the month
+    state: Mapped[str] = mapped_column(String(8))
+    changed_at: Mapped[datetime]
+    changed_by_name: Mapped[str] = mapped_column(String(200), default="")

@@ -5,6 +5,8 @@ When a line is recorded, the ledger's quantity at that moment is kept as `system
 kept on top of the count instead of being overwritten by it.
 """
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select, update
 
@@ -16,6 +18,7 @@ from stockyard.identity.domain import INVENTORY_COUNT, INVENTORY_COUNT_APPROVE
 from stockyard.inventory.domain import Move, Place, Reason, Status, Usage, WholeNumber, count_variance
 from stockyard.inventory.ledger import Posting, post_moves
 from stockyard.inventory.models import Location, StockCount, StockCountLine, StockLevel
+from stockyard.inventory.movements import business_time
 from stockyard.inventory.refs import resolve_location, resolve_sku, resolve_warehouse, virtual_place
 
 
@@ -126,10 +129,12 @@ def record_count(uow: UnitOfWork, cmd: RecordCount) -> int:
     return line_id
 
 
-def approve_count(uow: UnitOfWork, count_id: int) -> int:
+def approve_count(uow: UnitOfWork, count_id: int, effective_on: date | None = None) -> int:
     """Post the variances as count adjustments; returns the number of adjustment moves. Lines never
-    recorded are left unadjusted (not counted is not zero)."""
+    recorded are left unadjusted (not counted is not zero). `effective_on`: the day the count was taken, when not
+    today (refused in a closed accounting period)."""
     actor = uow.require(INVENTORY_COUNT_APPROVE)
+    occurred_at = business_time(uow, effective_on)
     count = _open_count_row(uow, count_id)
     lines = StockCountLine.__table__
     recorded = uow.conn.execute(select(lines).where(lines.c.count_id == count_id, lines.c.counted.is_not(None))
@@ -149,7 +154,8 @@ def approve_count(uow: UnitOfWork, count_id: int) -> int:
         source, target = (adjustment, bin_place) if variance > 0 else (bin_place, adjustment)
         moves.append(Move(line.sku_id, abs(variance), source, target, Status.SELLABLE, Status.SELLABLE, line.lot))
     if moves:
-        post_moves(uow, moves, Posting(Reason.COUNT_ADJUSTMENT, "count", str(count_id)))
+        post_moves(uow, moves, Posting(Reason.COUNT_ADJUSTMENT, "count", str(count_id),
+                                         occurred_at=occurred_at))
     uow.conn.execute(update(StockCount.__table__).where(StockCount.__table__.c.id == count_id)
                      .values(state="approved", approved_by_name=actor.name, approved_at=utcnow()))
     add_event(uow, "count.approved.v1", {"count_id": count_id, "adjustments": len(moves),

@@ -6,6 +6,7 @@ moves are inserted with one multi-row INSERT. Any shortfall raises before anythi
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select, update
@@ -29,6 +30,7 @@ class Posting:
     document_type: str = ""
     document_id: str = ""
     note: str = ""
+    occurred_at: datetime | None = None  # the business time, when it is not now (a backdated write-off)
 
 
 def post_moves(
@@ -179,6 +181,7 @@ def _insert_moves(
             "actor_id": actor.user_id if actor else None,
             "actor_name": actor.name if actor else "",
             "created_at": now,
+            "occurred_at": posting.occurred_at,
         }
         for i, m in enumerate(moves)
     ]

@@ -105,6 +105,9 @@ class StockMove(TenantOwned, Base):
     actor_id: Mapped[int | None] = mapped_column(default=None)
     actor_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
+    # The business time when it differs from the posting time (a write-off of a loss found later); readers use
+    # coalesce(occurred_at, created_at).
+    occurred_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class StockLevel(TenantOwned, Base):

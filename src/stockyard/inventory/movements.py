@@ -1,10 +1,12 @@
 """Receive, move (putaway), write off and change the status of stock: each one posting to the ledger."""
 
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stockyard.core.clock import utcnow
 from stockyard.core.errors import ValidationFailed
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import INVENTORY_ADJUST, INVENTORY_MOVE, INVENTORY_RECEIVE
@@ -57,6 +59,8 @@ class WriteOffStock(_Command):
     status: Status = Status.SELLABLE
     lot: str = Field(default="", max_length=64)
     note: str = ""
+    effective_on: date | None = Field(default=None, description="the day the loss happened, when not today "
+                                                                "(refused in a closed accounting period)")
 
 
 class ChangeStockStatus(_Command):
@@ -137,14 +141,30 @@ def move_stock_batch(uow: UnitOfWork, cmds: list[MoveStock]) -> list[int]:
     return post_moves(uow, moves, Posting(reason, note=cmds[0].note if len(cmds) == 1 else ""))
 
 
+def business_time(uow: UnitOfWork, effective_on: date | None, field: str = "effective_on") -> datetime | None:
+    """The business time of a move dated `effective_on` (None: now): not in the future, not in a closed
+    accounting period."""
+    if effective_on is None:
+        return None
+    today = utcnow().date()
+    if effective_on > today:
+        raise ValidationFailed("is in the future", field=field)
+    # Imported late: billing reads the inventory ledger, and its periods decide what may still be dated.
+    from stockyard.billing.periods import check_open
+
+    check_open(uow, effective_on, field=field)
+    return None if effective_on == today else datetime.combine(effective_on, time.min)
+
+
 def write_off_stock(uow: UnitOfWork, cmd: WriteOffStock) -> int:
     uow.require(INVENTORY_ADJUST)
+    occurred_at = business_time(uow, cmd.effective_on)
     sku = resolve_sku(uow, cmd.sku)
     location = resolve_location(uow, cmd.location)
     move = Move(sku.id, cmd.quantity, location.place, virtual_place(uow, Usage.SCRAP), cmd.status, cmd.status,
                 cmd.lot.strip())
     note = f"{cmd.reason}: {cmd.note}" if cmd.note else cmd.reason
-    return post_moves(uow, [move], Posting(Reason.WRITE_OFF, note=note))[0]
+    return post_moves(uow, [move], Posting(Reason.WRITE_OFF, note=note, occurred_at=occurred_at))[0]
 
 
 def change_stock_status(uow: UnitOfWork, cmd: ChangeStockStatus) -> int:
