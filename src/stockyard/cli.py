@@ -84,33 +84,67 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Default: STOCKYARD_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="Default: STOCKYARD_PORT or 8000")] = None,
     workers: Annotated[int, typer.Option(help="Web processes")] = 1,
+    only: Annotated[str | None, typer.Option(
+        help="Serve only these layers, comma-separated: storefront, admin, erp, mobile, api (default: all; "
+             "login, /healthz, /readyz and /metrics are always served)")] = None,
+    jobs: Annotated[bool | None, typer.Option(
+        "--jobs/--no-jobs", help="Run the background jobs in this process (default: STOCKYARD_SERVE_JOBS or yes); "
+                                 "--no-jobs when `stockyard worker` runs them")] = None,
 ) -> None:
-    """Serve the API, /docs and the /erp pages."""
+    """Serve the shop, the back office (/admin, /erp), the phone pages (/m) and the API (/api/v1, /docs), or some."""
+    import os
+
     import uvicorn
 
+    from stockyard.core.structured_logging import configure_logging
+    from stockyard.web.app import parse_layers
+
+    if only is not None:
+        try:
+            os.environ["STOCKYARD_SERVE_LAYERS"] = ",".join(parse_layers(only))
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--only") from None
+    if jobs is not None:
+        os.environ["STOCKYARD_SERVE_JOBS"] = "true" if jobs else "false"
+    get_settings.cache_clear()  # the web processes read the options above from the environment
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     uvicorn.run("stockyard.web.main:app", host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level=settings.log_level, access_log=False)
+                workers=workers, log_level=settings.log_level, access_log=False, log_config=None)
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port (default: none)")]
+    = None,
+    metrics_host: Annotated[str | None, typer.Option(help="Default: STOCKYARD_HOST or 127.0.0.1")] = None,
+) -> None:
     """Run the background jobs (reservation expiry, backorders, payment confirmations, listing prices) and the
     integration layer's relay and consumers (RabbitMQ when STOCKYARD_BROKER_URL is set), without serving HTTP."""
+    import logging
     import time
 
+    from prometheus_client import start_http_server
+
+    from stockyard.core.structured_logging import configure_logging
     from stockyard.integration.worker import start as start_integration
     from stockyard.web.jobs import run_jobs_once
+    from stockyard.web.metrics import process_registry
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    log = logging.getLogger("stockyard.worker")
     engine = _engine()
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=metrics_host or settings.host, registry=process_registry(engine))
+        log.info("metrics at http://%s:%d/metrics", metrics_host or settings.host, metrics_port)
     start_integration(engine, settings)
     profile = "relaying the outbox to the broker" if settings.broker_url else "dispatching the outbox in-process"
-    console.print(f"worker running every {settings.jobs_interval_seconds}s, {profile}; Ctrl+C to stop")
+    log.info("worker running every %ss, %s; Ctrl+C to stop", settings.jobs_interval_seconds, profile)
     try:
         while True:
             for line in run_jobs_once(engine):
-                console.print(line)
+                log.info("%s", line)
             time.sleep(settings.jobs_interval_seconds)
     except KeyboardInterrupt:
         pass

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,12 @@ class Settings(BaseSettings):
     # A card order whose payment still waits for the customer's confirmation this long is cancelled (stock freed).
     unconfirmed_payment_minutes: int = Field(default=60, gt=0)
     log_level: str = "info"
+    log_format: Literal["json", "text"] = "json"  # of `stockyard serve` and `stockyard worker` (stdout)
+    # What a web process serves (`stockyard serve --only ...` sets it): comma-separated layers of web/app.py's LAYERS
+    # (storefront, admin, erp, mobile, api); empty serves all. `serve_jobs` false leaves the background jobs to
+    # `stockyard worker` (the scale-out profile).
+    serve_layers: str = ""
+    serve_jobs: bool = True
     # Password hashing cost (argon2id); the defaults are argon2-cffi's recommended ones.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from stockyard.core.actor import Actor
 from stockyard.core.errors import NotAuthenticated
+from stockyard.core.structured_logging import note_actor
 from stockyard.identity.services import actor_for_user, actor_from_api_key
 from stockyard.web.pages import CsrfFailed
 
@@ -34,7 +35,7 @@ def api_actor(
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("use 'Authorization: Bearer <API key>'", field="authorization")
-        return actor_from_api_key(engine, token.strip())
+        return note_actor(actor_from_api_key(engine, token.strip()))
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id is None:
         raise NotAuthenticated("an API key or a signed-in session is required", field="authorization")
@@ -46,7 +47,7 @@ def api_actor(
             raise CsrfFailed(f"a request signed in by the session cookie needs the {CSRF_HEADER} header of the "
                              "page's security token; an API client uses 'Authorization: Bearer <API key>'",
                              field=CSRF_HEADER)
-    return actor_for_user(engine, user_id)
+    return note_actor(actor_for_user(engine, user_id))
 
 
 def page_actor(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Actor:
@@ -54,7 +55,7 @@ def page_actor(request: Request, engine: Annotated[Engine, Depends(get_engine)])
     if user_id is None:
         raise LoginRequired(str(request.url.path))
     try:
-        return actor_for_user(engine, user_id)
+        return note_actor(actor_for_user(engine, user_id))
     except NotAuthenticated:
         request.session.clear()
         raise LoginRequired(str(request.url.path)) from None

@@ -1,0 +1,90 @@
+"""/metrics in Prometheus text format: HTTP series by route template, business counters, outbox lag, dead letters
+and the connection pool, after a little traffic."""
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from stockyard.core.outbox import OutboxEvent
+from stockyard.core.settings import Settings
+from stockyard.integration.consumers import Consumer
+from stockyard.integration.dispatch import event_from_row, record_failure
+from stockyard.web.app import create_app
+from tests.conftest import Api, TenantCtx
+from tests.sales.shop_setup import build_shop
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(client) -> Samples:  # noqa: ANN001
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def names(samples: Samples) -> set[str]:
+    return {name for name, _ in samples}
+
+
+def _fail(*_: object) -> None:
+    raise RuntimeError("boom")
+
+
+def test_metrics_after_an_order_a_refused_reservation_and_a_failing_consumer(tenant: TenantCtx, api: Api) -> None:
+    shop = build_shop(tenant)
+    before = scrape(api.client)
+    created = api.post("/api/v1/orders", json={
+        "channel_id": shop.channel_id, "email": "m@example.com", "shipping_address": shop.address().model_dump(),
+        "lines": [{"sku": "SKU-001", "quantity": 1}], "shipping_method_id": shop.method_id,
+        "payment_method_id": shop.bank_method_id, "idempotency_key": "metrics-order-1"})
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    assert api.get(f"/api/v1/orders/{number}").status_code == 200
+    refused = api.post("/api/v1/inventory/reservations", json={"sku": "SKU-001", "quantity": 1_000_000})
+    assert refused.status_code == 409
+    assert api.client.get("/no/such/page/4711").status_code == 404
+    with tenant.engine.connect() as conn:
+        row = conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.__table__.c.tenant_id == tenant.tenant_id)
+                           .order_by(OutboxEvent.__table__.c.id.desc()).limit(1)).one()
+    consumer = Consumer(f"metrics-test-{tenant.slug}", frozenset({"*"}), _fail, max_attempts=1)
+    record_failure(tenant.engine, consumer, event_from_row(row), row.id, RuntimeError("boom"), Settings())
+    after = scrape(api.client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("stockyard_http_requests_total", method="POST", route="/api/v1/orders", status="201") == 1
+    assert delta("stockyard_http_requests_total", method="GET", route="/api/v1/orders/{number}", status="200") == 1
+    assert delta("stockyard_http_requests_total", method="POST", route="/api/v1/inventory/reservations",
+                 status="409") == 1
+    assert delta("stockyard_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    routes = {dict(labels).get("route") for _, labels in after}
+    assert not any(number in (route or "") or "4711" in (route or "") for route in routes)  # templates, not paths
+    assert delta("stockyard_http_request_duration_seconds_count", method="POST", route="/api/v1/orders") == 1
+    assert value(after, "stockyard_http_request_duration_seconds_bucket", method="POST", route="/api/v1/orders",
+                 le="+Inf") >= 1
+    assert delta("stockyard_orders_placed_total", source="staff") == 1
+    assert delta("stockyard_reservations_refused_total") == 1
+    assert delta("stockyard_consumer_failures_total", consumer=consumer.name, dead="true") == 1
+    assert delta("stockyard_dead_letters") >= 1
+    # No relay runs in the test app: the order's events wait in the outbox.
+    assert value(after, "stockyard_outbox_unpublished") >= 1
+    assert value(after, "stockyard_outbox_oldest_unpublished_age_seconds") >= 0
+    assert {"stockyard_db_pool_checked_out", "stockyard_db_pool_size", "stockyard_db_pool_overflow"} <= names(after)
+    assert value(after, "stockyard_db_pool_size") >= 1
+
+
+def test_each_app_has_its_own_registry(tenant: TenantCtx) -> None:
+    from fastapi.testclient import TestClient
+
+    settings = Settings(secret_key="test-secret")
+    first = TestClient(create_app(settings, tenant.engine, run_jobs=False, layers="api"))
+    second = TestClient(create_app(settings, tenant.engine, run_jobs=False, layers="api"))
+    for _ in range(3):
+        first.get("/healthz")
+    assert value(scrape(first), "stockyard_http_requests_total", method="GET", route="/healthz", status="200") == 3
+    assert value(scrape(second), "stockyard_http_requests_total", method="GET", route="/healthz", status="200") == 0
