@@ -25,6 +25,7 @@ from PIL import Image as PILImage
 from sqlalchemy import or_, select
 
 from stockyard.billing import config as payment_config
+from stockyard.billing import periods, periods_domain
 from stockyard.catalog import attributes, images, pricing, relations, taxonomy
 from stockyard.catalog import services as catalog_services
 from stockyard.catalog.models import Brand, Category, Sku
@@ -452,6 +453,19 @@ ACTIONS: list[Action] = [
         {"content": SETTLEMENT_CSV, "file_name": "settlement.csv"}),
     form("import settlement report (form)", "/erp/accounting/reconciliation/settlements", {ACCOUNTING_MANAGE},
          files={"file": ("settlement.csv", SETTLEMENT_CSV.encode(), "text/csv")}),
+    # ---- chart of accounts and accounting periods ----
+    api("add ledger account", "/api/v1/accounting/accounts", {ACCOUNTING_MANAGE},
+        {"code": "A{uid}", "name": "Matrix costs", "type": "expense"}),
+    api("change ledger account", "/api/v1/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
+        {"name": "Sundry"}, method="PATCH"),
+    form("add ledger account (form)", "/erp/accounting/accounts", {ACCOUNTING_MANAGE},
+         {"code": "F{uid}", "name": "Matrix costs", "type": "expense"}),
+    form("change ledger account (form)", "/erp/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
+         {"active": "no"}),
+    api("close accounting period", "/api/v1/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
+    api("reopen accounting period", "/api/v1/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
+    form("close accounting period (form)", "/erp/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
+    form("reopen accounting period (form)", "/erp/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
 ]
 
 
@@ -508,6 +522,9 @@ class Scene:
     webhook_delivery: int
     dead_letter: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
+    open_period: str = ""  # an ended month still open (YYYY-MM)
+    closed_period: str = ""  # a month closed (YYYY-MM)
+    ledger_account: str = "6900"  # an account of the default chart, by code
 
 
 def build_scene(ctx: TenantCtx, app: Any) -> Scene:
@@ -534,7 +551,16 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
-                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx))
+                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx),
+                 **accounting_scene(ctx))
+
+
+def accounting_scene(ctx: TenantCtx) -> dict[str, str]:
+    """Last month still open, the month before it closed."""
+    last = periods_domain.previous_month(periods_domain.month_of(date.today()))
+    closed = periods_domain.previous_month(last)
+    perform(ctx.engine, ctx.actor, periods.close_period, closed)
+    return {"open_period": periods_domain.label(last), "closed_period": periods_domain.label(closed)}
 
 
 def channel_sync_scene(ctx: TenantCtx) -> int:

@@ -184,6 +184,7 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
     (ValuationMethodChanged, ["valuation.method_changed.v1"]),
     (DeadLetterAction, _types("integration.dead_letter_replayed.v1 integration.dead_letter_discarded.v1")),
     (RecordChanged, _types(
+        "account.created.v1 account.updated.v1 accounting_period.closed.v1 accounting_period.reopened.v1 "
         "api_key.created.v1 api_key.revoked.v1 attribute.created.v1 attribute.updated.v1 brand.created.v1 "
         "brand.updated.v1 carrier.created.v1 carrier.deleted.v1 carrier.updated.v1 category.created.v1 "
         "category.updated.v1 channel.created.v1 channel.deleted.v1 channel.updated.v1 "
