@@ -38,7 +38,7 @@ def test_the_index_lists_every_kpi_by_group_with_its_figure_and_chart(browser: T
                 "inventory-accuracy"):
         assert f'id="kpi-{key}"' in page.text
     tile = page.text.split('id="kpi-inventory-turnover"', 1)[1].split("</a>", 1)[0]
-    assert '<span class="kpi-value">1.2 <small>×</small>' in tile
+    assert '<span class="kpi-value">1.24 <small>×</small>' in tile
     assert f"/erp/analytics/kpi/inventory-turnover?{IN_HTML}&amp;bucket=week" in tile
     svg = base64.b64decode(tile.split('src="data:image/svg+xml;base64,', 1)[1].split('"', 1)[0]).decode()
     assert svg.startswith("<svg")
@@ -66,6 +66,8 @@ def test_a_kpi_page_has_chart_breakdown_drill_down_links_and_transactions(browse
     filtered = browser.get(link.replace("&amp;", "&"))
     assert '<span id="headline">26.7</span>' in filtered.text  # SKU-002: 16 of 60 days
     assert 'id="active-filters"' in filtered.text
+    by_warehouse = browser.get(f"/erp/analytics/kpi/inventory-turnover?{PERIOD}&by=warehouse")
+    assert f"?{IN_HTML}&amp;bucket=week&amp;by=warehouse&amp;warehouse=NORTH" in by_warehouse.text  # keeps "by"
     assert browser.get(f"/erp/analytics/kpi/inventory-turnover?{PERIOD}&by=colour").status_code == 422
 
 

@@ -22,5 +22,5 @@ def pareto_charts(report: AbcReport) -> tuple[str, str]:
     labels = [r.key for r in rows]
     bars = {f"Class {cls}": [float(r.value) if r.cls == cls else None for r in rows] for cls in "ABC"}
     cumulative = {"Cumulative share of value %": [float(r.cumulative) for r in rows]}
-    return (as_image_src(bar_chart("Consumption value by SKU", labels, bars, height=300)),
+    return (as_image_src(bar_chart("Consumption value by SKU", labels, bars, height=300, stacked=True)),
             as_image_src(line_chart("Cumulative share of value (%)", labels, cumulative, height=200)))

@@ -33,9 +33,10 @@ def _options(title: str, width: int, height: int) -> dict[str, object]:
 
 
 def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], *,
-              horizontal: bool = False, width: int = 640, height: int = 280) -> str:
-    """A (grouped) bar chart as SVG markup: one bar per label for each named series."""
-    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(**_options(title, width, height))
+              horizontal: bool = False, width: int = 640, height: int = 280, stacked: bool = False) -> str:
+    """A (grouped, or stacked) bar chart as SVG markup: one bar per label for each named series."""
+    kind = (pygal.StackedBar if stacked else pygal.HorizontalBar if horizontal else pygal.Bar)
+    chart = kind(**_options(title, width, height))
     chart.x_labels = list(labels)
     chart.show_legend = len(series) > 1
     for name, values in series.items():
@@ -56,3 +57,11 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
 
 def as_image_src(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def sparkline(values: Sequence[float | None], *, bars: bool = False, width: int = 180, height: int = 40) -> str:
+    """A small chart without axes or labels (the analytics index's tiles); nothing drawn when there is no value."""
+    chart = (pygal.Bar if bars else pygal.Line)(style=_STYLE, js=[], disable_xml_declaration=True, no_data_text="",
+                                                 show_dots=False, fill=not bars)
+    chart.add("", [None if v is None else float(v) for v in values])
+    return chart.render_sparkline(width=width, height=height, interpolate=None, is_unicode=True)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import get_args
 
-from stockyard.analytics.charts import as_image_src, bar_chart, line_chart
+from stockyard.analytics.charts import as_image_src, bar_chart, line_chart, sparkline
 from stockyard.analytics.kpi import Bucket, Cell, Kpi, KpiResult, Period, Table
 from stockyard.analytics.registry import all_kpis
 from stockyard.core.errors import NotFound, ValidationFailed
@@ -133,15 +133,16 @@ def _label(day: date, bucket: str) -> str:
 
 def chart(kpi: Kpi, result: KpiResult, period: Period, *, small: bool = False) -> str:
     """The KPI over time as an image source: a line (or bars) per series, one point per bucket."""
+    values = [p.value for p in result.series]
+    if small:
+        return as_image_src(sparkline(values, bars=kpi.chart == "bar" or len(values) < 2))
     labels = [_label(p.bucket, period.bucket) for p in result.series]
-    series = {kpi.title: [p.value for p in result.series]}
-    if not small:
-        series.update({name: [p.value for p in points] for name, points in result.extra_series.items()})
-    title = "" if small else f"{kpi.title} ({kpi.unit}) by {period.bucket}"
-    size = {"width": 320, "height": 140} if small else {}
+    series = {kpi.title: values}
+    series.update({name: [p.value for p in points] for name, points in result.extra_series.items()})
+    title = f"{kpi.title} ({kpi.unit}) by {period.bucket}"
     if kpi.chart == "bar" or len(labels) < 2:
-        return as_image_src(bar_chart(title, labels, series, **size))
-    return as_image_src(line_chart(title, labels, series, **size))
+        return as_image_src(bar_chart(title, labels, series))
+    return as_image_src(line_chart(title, labels, series))
 
 
 def shown(value: Cell) -> str:
@@ -149,5 +150,6 @@ def shown(value: Cell) -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        text = f"{value:,.2f}"
+        return text[:-1] if text.endswith("0") else text  # 1.24, 13.3, 50.0
     return _cell(value)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import iter_route_contexts
 
 from stockyard.analytics import kpi_pages
 from stockyard.analytics.abc import abc_report
@@ -38,7 +39,7 @@ By = Query("", description="what the breakdown is by: sku, category, warehouse")
 def _period_form(start: str, end: str, bucket: str, period: Period | None) -> dict[str, str]:
     if period is not None:
         return {"from": period.start.isoformat(), "to": period.end.isoformat(), "bucket": period.bucket}
-    return {"from": start, "to": end, "bucket": bucket}
+    return {"from": start, "to": end, "bucket": bucket or kpi_pages.DEFAULT_BUCKET}
 
 
 def _query(period: Period, **extra: str) -> str:
@@ -48,7 +49,7 @@ def _query(period: Period, **extra: str) -> str:
 
 
 def _related(request: Request) -> list[tuple[str, str]]:
-    paths = {getattr(route, "path", "") for route in request.app.routes}
+    paths = {route.path for route in iter_route_contexts(request.app.routes)}
     return [(path, title) for path, title in RELATED if path in paths]
 
 
@@ -117,8 +118,11 @@ def kpi_page(request: Request, engine: EngineDep, actor: PageActor, key: str, st
             "result": shown.result, "chart": kpi_pages.chart(kpi, shown.result, period),
             "series": kpi_pages.series_table(kpi, shown.result),
             "transactions": transactions.rows[:TRANSACTIONS_SHOWN], "transactions_total": len(transactions.rows),
-            "query": _query(period), "base_query": _query(Period(period.start, period.end, period.bucket)),
-            "filters": dict(period.filters)}
+            "query": _query(period), "clear_query": _query(Period(period.start, period.end, period.bucket)),
+            # A breakdown row's link sets its own filter and keeps the others (e.g. the breakdown's "by").
+            "base_query": _query(Period(period.start, period.end, period.bucket, {
+                k: v for k, v in period.filters.items() if k not in shown.result.links.values()})),
+            "filters": {k: v for k, v in period.filters.items() if k != "by"}}
     form = {**_period_form(start, end, bucket, period), **{n: request.query_params.get(n, "") for n in kpi.filters}}
     return page(request, actor, "erp/analytics/kpi.html", 422 if errors else 200, section="analytics", kpi=kpi,
                 form=form, errors=errors, buckets=kpi_pages.BUCKETS, shown=kpi_pages.shown,
