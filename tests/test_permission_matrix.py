@@ -25,7 +25,6 @@ from PIL import Image as PILImage
 from sqlalchemy import or_, select
 
 from stockyard.billing import config as payment_config
-from stockyard.billing import periods, periods_domain
 from stockyard.catalog import attributes, images, pricing, relations, taxonomy
 from stockyard.catalog import services as catalog_services
 from stockyard.catalog.models import Brand, Category, Sku
@@ -80,6 +79,7 @@ from stockyard.purchasing import queries as purchasing_queries
 from stockyard.purchasing import receiving as purchasing_receiving
 from stockyard.purchasing import services as purchasing
 from stockyard.purchasing import suppliers as purchasing_suppliers
+from stockyard.purchasing.models import GoodsReceipt
 from stockyard.sales import channels
 from tests.conftest import TenantCtx
 from tests.factories import build_world, receive
@@ -131,9 +131,6 @@ SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
 # A file of one order of a connected site (integration/channels/csv_orders.py).
 CHANNEL_ORDERS_CSV = ("order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_postcode,ship_country\n"
                       "PM-1,buyer@example.com,SKU-001,1,9.00,Hafenstraße 1,Hamburg,20095,DE\n")
-
-SETTLEMENT_CSV = ("settlement_id,date,payment_reference,type,gross,fee,net,currency\n"
-                  "ST-1,2026-12-01,ch_1,charge,10.00,0.30,9.70,EUR\n")
 
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
@@ -448,24 +445,14 @@ ACTIONS: list[Action] = [
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
           "owner_email": "owner-{uid}@example.com", "owner_password": PASSWORD}),
     form("rename tenant (form)", "/admin/tenants/{child_tenant}", {TENANTS_MANAGE}, {"name": "Matrix Nord"}),
-    # ---- order-to-cash reconciliation: gateway settlement reports ----
-    api("import settlement report", "/api/v1/accounting/settlements", {ACCOUNTING_MANAGE},
-        {"content": SETTLEMENT_CSV, "file_name": "settlement.csv"}),
-    form("import settlement report (form)", "/erp/accounting/reconciliation/settlements", {ACCOUNTING_MANAGE},
-         files={"file": ("settlement.csv", SETTLEMENT_CSV.encode(), "text/csv")}),
-    # ---- chart of accounts and accounting periods ----
-    api("add ledger account", "/api/v1/accounting/accounts", {ACCOUNTING_MANAGE},
-        {"code": "A{uid}", "name": "Matrix costs", "type": "expense"}),
-    api("change ledger account", "/api/v1/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
-        {"name": "Sundry"}, method="PATCH"),
-    form("add ledger account (form)", "/erp/accounting/accounts", {ACCOUNTING_MANAGE},
-         {"code": "F{uid}", "name": "Matrix costs", "type": "expense"}),
-    form("change ledger account (form)", "/erp/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
-         {"active": "no"}),
-    api("close accounting period", "/api/v1/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
-    api("reopen accounting period", "/api/v1/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
-    form("close accounting period (form)", "/erp/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
-    form("reopen accounting period (form)", "/erp/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
+    # ---- inventory valuation and landed costs ----
+    api("set valuation method", "/api/v1/accounting/valuation/method", {ACCOUNTING_MANAGE}, {"method": "average"},
+        method="PUT"),
+    form("set valuation method (form)", "/erp/accounting/valuation/method", {ACCOUNTING_MANAGE}, {"method": "average"}),
+    api("apply landed cost", "/api/v1/accounting/landed-costs", {ACCOUNTING_MANAGE},
+        {"kind": "freight", "amount": "3.00", "currency": "EUR", "basis": "quantity", "receipts": ["{receipt}"]}),
+    form("apply landed cost (form)", "/erp/accounting/landed-costs/new", {ACCOUNTING_MANAGE},
+         {"kind": "freight", "amount": "3.00", "currency": "EUR", "basis": "quantity", "receipts": "{receipt}"}),
 ]
 
 
@@ -510,6 +497,7 @@ class Scene:
     draft_po: int
     open_po: int
     open_po_line: int
+    receipt: str  # the goods receipt of the partly received purchase order
     in_a_month: str
     supplier: int
     asn: int
@@ -522,9 +510,6 @@ class Scene:
     webhook_delivery: int
     dead_letter: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
-    open_period: str = ""  # an ended month still open (YYYY-MM)
-    closed_period: str = ""  # a month closed (YYYY-MM)
-    ledger_account: str = "6900"  # an account of the default chart, by code
 
 
 def build_scene(ctx: TenantCtx, app: Any) -> Scene:
@@ -551,16 +536,7 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
-                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx),
-                 **accounting_scene(ctx))
-
-
-def accounting_scene(ctx: TenantCtx) -> dict[str, str]:
-    """Last month still open, the month before it closed."""
-    last = periods_domain.previous_month(periods_domain.month_of(date.today()))
-    closed = periods_domain.previous_month(last)
-    perform(ctx.engine, ctx.actor, periods.close_period, closed)
-    return {"open_period": periods_domain.label(last), "closed_period": periods_domain.label(closed)}
+                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx))
 
 
 def channel_sync_scene(ctx: TenantCtx) -> int:
@@ -591,7 +567,9 @@ def purchasing_scene(ctx: TenantCtx) -> dict[str, Any]:
         sku_id = uow.execute(select(Sku.id).where(Sku.code == "SKU-001")).scalar_one()
         main = uow.execute(select(Warehouse.id).where(Warehouse.code == "MAIN")).scalar_one()
         category = uow.execute(select(Category.id).where(Category.name == "Parts")).scalar_one()
+        receipt = uow.execute(select(GoodsReceipt.number).where(GoodsReceipt.purchase_order_id == open_po)).scalar_one()
     return {"draft_po": draft_po, "open_po": open_po, "open_po_line": line_id, "in_a_month": str(in_days(30)),
+            "receipt": receipt,
             "supplier": supplier_id, "asn": asn, "replenish_key": f"{sku_id}.{main}",
             "putaway_rule": perform(ctx.engine, ctx.actor, purchasing_putaway.set_putaway_rule,
                                     purchasing_putaway.SetPutawayRule(warehouse="NORTH", category_id=category,
@@ -892,14 +870,13 @@ def _shape(method: str, url: str) -> tuple[str, str]:
 
 
 def _covered() -> set[tuple[str, str]]:
-    from tests.analytics.test_anomalies_permissions import ACTIONS as ALERT_ACTIONS  # imports this module
     from tests.documents.test_permission_matrix_documents import ACTIONS as DOCUMENT_ACTIONS  # imports this module
     from tests.fulfilment.test_picking_permissions import ACTIONS as FULFILMENT_ACTIONS  # imports this module
     from tests.returns.test_permission_matrix_returns import ACTIONS as RETURN_ACTIONS  # imports this module
     from tests.web.mobile.test_mobile_permissions import ACTIONS as MOBILE_ACTIONS  # imports this module
 
     rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS + MOBILE_ACTIONS
-    rows += DOCUMENT_ACTIONS + ALERT_ACTIONS
+    rows += DOCUMENT_ACTIONS
     shapes = {_shape(a.method if a.via == "api" else "POST", a.url) for a in rows}
     # Rows use a SKU code where the route takes one.
     shapes |= {(m, re.sub(r"/skus/SKU-\d+/", "/skus/{}/", u)) for m, u in shapes}

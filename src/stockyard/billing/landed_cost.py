@@ -171,6 +171,7 @@ class LandedCostView:
 @dataclass(frozen=True)
 class AllocationLine:
     receipt_number: str
+    document: str  # the receipt number, else the receipt move's own document (a delivery note), else the move
     move_id: int
     sku_code: str
     sku_name: str
@@ -200,18 +201,29 @@ def landed_costs(uow: UnitOfWork, limit: int = 200) -> list[LandedCostView]:
     return [_view(r) for r in rows]
 
 
+def _document(receipt: str, document_type: str, document_id: str, move_id: int) -> str:
+    if receipt:
+        return receipt
+    if document_id:
+        return f"{document_type.replace('_', ' ')} {document_id}".strip()
+    return f"move {move_id}"
+
+
 @requires(ACCOUNTING_VIEW)
 def landed_cost(uow: UnitOfWork, cost_id: int) -> tuple[LandedCostView, list[AllocationLine]]:
     row = uow.conn.execute(_view_query().where(_COSTS.c.tenant_id == uow.tenant_id, _COSTS.c.id == cost_id)).first()
     if row is None:
         raise NotFound(f"no landed cost {cost_id}")
     lines = uow.conn.execute(
-        select(_LINES, func.coalesce(_RECEIPTS.c.number, "").label("receipt_number"), _SKUS.c.code, _SKUS.c.name)
-        .join(_SKUS, _SKUS.c.id == _LINES.c.sku_id).outerjoin(_RECEIPTS, _RECEIPTS.c.id == _LINES.c.receipt_id)
+        select(_LINES, func.coalesce(_RECEIPTS.c.number, "").label("receipt_number"), _SKUS.c.code, _SKUS.c.name,
+               _MOVES.c.document_type, _MOVES.c.document_id)
+        .join(_SKUS, _SKUS.c.id == _LINES.c.sku_id).join(_MOVES, _MOVES.c.id == _LINES.c.move_id)
+        .outerjoin(_RECEIPTS, _RECEIPTS.c.id == _LINES.c.receipt_id)
         .where(_LINES.c.tenant_id == uow.tenant_id, _LINES.c.landed_cost_id == cost_id).order_by(_LINES.c.id)).all()
-    return _view(row), [AllocationLine(r.receipt_number, r.move_id, r.code, r.name, r.quantity,
-                                       Decimal(r.basis_amount), Decimal(r.amount), r.on_hand_quantity,
-                                       Decimal(r.inventory_amount), Decimal(r.cogs_amount)) for r in lines]
+    return _view(row), [AllocationLine(
+        r.receipt_number, _document(r.receipt_number, r.document_type, r.document_id, r.move_id), r.move_id, r.code,
+        r.name, r.quantity, Decimal(r.basis_amount), Decimal(r.amount), r.on_hand_quantity,
+        Decimal(r.inventory_amount), Decimal(r.cogs_amount)) for r in lines]
 
 
 @requires(ACCOUNTING_VIEW)
