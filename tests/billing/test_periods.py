@@ -25,6 +25,7 @@ from stockyard.identity.domain import ACCOUNTING_MANAGE, ACCOUNTING_VIEW
 from stockyard.integration.dispatch import drain
 from stockyard.inventory.models import StockLevel, StockMove
 from stockyard.inventory.movements import WriteOffStock, write_off_stock
+from tests.billing.test_journal_http import CSRF, _signed_in
 from tests.conftest import TenantCtx
 from tests.factories import build_world, receive
 
@@ -198,3 +199,43 @@ def test_the_trial_balance_carries_balances_into_the_next_period(stocked: Tenant
     assert [r["account"] for r in parsed] == [jd.INVENTORY, jd.GOODS_RECEIVED_NOT_INVOICED, jd.WRITE_OFFS, "total"]
     assert parsed[0]["opening_balance"] == "15.00" and parsed[0]["closing_balance"] == "10.00"
     assert parsed[-1]["debit"] == parsed[-1]["credit"] == "5.00" and parsed[-1]["closing_balance"] == "0.00"
+
+
+def test_the_accounting_pages_close_a_month_and_the_write_off_form_respects_it(stocked: TenantCtx,
+                                                                               client: TestClient) -> None:
+    ctx = stocked
+    owner = _signed_in(ctx, client, "owner")
+    label = pd.label(last_month())
+    listing = owner.get("/erp/accounting/periods")
+    assert listing.status_code == 200 and label in listing.text
+    assert f"/erp/accounting/periods/{label}/close" in listing.text
+    token = CSRF.search(listing.text)[1]
+    assert owner.post(f"/erp/accounting/periods/{label}/close", data={"csrf_token": token},
+                      follow_redirects=False).status_code == 303
+    assert f"/erp/accounting/periods/{label}/reopen" in owner.get("/erp/accounting/periods").text
+
+    before = (_on_hand(ctx), _moves(ctx))
+    refused = owner.post("/erp/write-off", data={
+        "csrf_token": token, "sku": "SKU-001", "location": "MAIN/A/01", "quantity": "1", "reason": "lost",
+        "effective_on": (last_month() + timedelta(days=2)).isoformat()})
+    assert refused.status_code == 422 and f"{label} is closed" in refused.text
+    assert (_on_hand(ctx), _moves(ctx)) == before
+
+    chart = owner.get("/erp/accounting/accounts")
+    assert chart.status_code == 200 and "Goods received not invoiced" in chart.text
+    added = owner.post("/erp/accounting/accounts", data={"csrf_token": token, "code": "6450", "name": "Tools",
+                                                         "type": "expense"}, follow_redirects=False)
+    assert added.status_code == 303 and "Tools" in owner.get("/erp/accounting/accounts").text
+    bad = owner.post("/erp/accounting/accounts", data={"csrf_token": token, "code": "6450", "name": "Again",
+                                                       "type": "expense"})
+    assert bad.status_code == 409 and "exists" in bad.text
+
+    drain(ctx.engine)
+    trial = owner.get("/erp/accounting/trial-balance", params={"from": last_month().isoformat(),
+                                                               "to": today().isoformat()})
+    assert trial.status_code == 200 and "Inventory" in trial.text and "25.00" in trial.text
+    assert "does not balance" not in trial.text
+    csv_text = owner.get("/api/v1/accounting/trial-balance.csv",
+                         headers={"Authorization": f"Bearer {ctx.user('accountant')[1]}"}).text
+    assert csv_text.startswith("account,account_name,type,currency,opening_balance")
+    assert _signed_in(ctx, client, "warehouse_operator").get("/erp/accounting/periods").status_code == 403

@@ -201,7 +201,7 @@ def ledger(request: Request, engine: EngineDep, actor: PageActor) -> Response:
 
 RECEIVE_FIELDS = ("sku", "location", "quantity", "status", "unit_cost", "lot", "note")
 MOVE_FIELDS = ("sku", "from_location", "to_location", "quantity", "status", "lot", "reason", "note")
-WRITE_OFF_FIELDS = ("sku", "location", "quantity", "reason", "status", "lot", "note")
+WRITE_OFF_FIELDS = ("sku", "location", "quantity", "reason", "status", "lot", "note", "effective_on")
 STATUS_FIELDS = ("sku", "location", "quantity", "from_status", "to_status", "lot", "note")
 
 
