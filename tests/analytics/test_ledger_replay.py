@@ -34,8 +34,9 @@ def test_a_transfer_carries_cost_and_age_and_a_sale_takes_the_oldest_first() -> 
 
 def test_a_day_is_out_of_stock_when_the_quantity_touched_zero() -> None:
     moves = [move(1, datetime(2025, 1, 2, 9), 2, None, 10, "1.00"),
-             move(2, datetime(2025, 1, 4, 10), 2, 10, None, reason="shipment"),
-             move(3, datetime(2025, 1, 4, 15), 3, None, 10, "1.00")]  # refilled the same afternoon
+             move(2, datetime(2025, 1, 3, 9), 2, 10, 10, reason="putaway"),  # bin to bin: never empty
+             move(3, datetime(2025, 1, 4, 10), 2, 10, None, reason="shipment"),
+             move(4, datetime(2025, 1, 4, 15), 3, None, 10, "1.00")]  # refilled the same afternoon
     [(pair, days)] = stock_out_days(moves, date(2025, 1, 1), date(2025, 1, 5)).items()
     assert pair == (1, 10)
     assert days.first == date(2025, 1, 2)  # not stocked on the 1st

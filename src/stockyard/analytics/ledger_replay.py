@@ -148,10 +148,13 @@ def stock_out_days(moves: Sequence[LedgerMove], start: date, end: date) -> dict[
     (at the start of the day or after a move that day)."""
     deltas: dict[Pair, list[tuple[datetime, int]]] = defaultdict(list)
     for move in moves:
+        net: dict[Pair, int] = defaultdict(int)  # one change per move: a putaway within a warehouse changes nothing
         if move.from_sellable and move.from_warehouse is not None:
-            deltas[(move.sku_id, move.from_warehouse)].append((move.at, -move.quantity))
+            net[(move.sku_id, move.from_warehouse)] -= move.quantity
         if move.to_sellable and move.to_warehouse is not None:
-            deltas[(move.sku_id, move.to_warehouse)].append((move.at, move.quantity))
+            net[(move.sku_id, move.to_warehouse)] += move.quantity
+        for pair, change in net.items():
+            deltas[pair].append((move.at, change))
     out: dict[Pair, StockOutDays] = {}
     for pair, changes in deltas.items():
         changes.sort(key=lambda c: c[0])
