@@ -146,3 +146,12 @@ def test_the_shop_and_the_api_show_fresh_stock_after_the_event_is_handled(shop: 
     handle_events(shop, "")
     assert "Only 2 left" in client.get("/p/SKU-002", headers=headers).text
     assert api.get("/api/v1/inventory/atp", params={"sku": "SKU-002"}).json()["available_to_promise"] == 2
+
+
+def test_with_the_cache_turned_off_every_read_is_fresh(shop: Shop) -> None:
+    s = storefront(shop)
+    cache = shared_cache(shop.ctx.engine, "")
+    assert cached_read(shop.ctx.engine, cache, shop_actor(s), sq.product_page, s, "SKU-002", 5, ttl=0).item.atp == 3
+    write_off(shop, "SKU-002", 1)
+    assert cached_read(shop.ctx.engine, cache, shop_actor(s), sq.product_page, s, "SKU-002", 5, ttl=0).item.atp == 2
+    assert read(shop.ctx.engine, shop.ctx.actor, atp_cache.atp_for_sku, cache, "SKU-002", 0).atp == 2

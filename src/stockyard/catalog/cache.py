@@ -5,7 +5,7 @@ An entry's key holds the tenant, the tenant's catalog generation, the query's na
 shop, filters, sort, page, the low-stock threshold) and today's date (prices and arrival dates go by the day). Any
 change to what these pages show (stock, reservations, prices, products, SKUs, categories, brands, purchase orders)
 bumps the tenant's generation (integration/cache_invalidation.py), so the next request computes afresh; entries
-also expire after `PAGE_TTL_SECONDS`, a backstop for a missed event.
+also expire after `ttl` seconds (the setting read_cache_seconds), a backstop for a missed event; 0 reads through.
 
 Display only: a cart, a reservation or an order never reads these figures; the database's conditional UPDATE
 decides whether stock is there (inventory/reservations.py), so a stale page cannot oversell.
@@ -25,7 +25,7 @@ from stockyard.core.clock import utcnow
 from stockyard.core.uow import read
 from stockyard.identity.domain import CATALOG_VIEW
 
-PAGE_TTL_SECONDS = 60.0
+PAGE_TTL_SECONDS = 60.0  # the default of Settings.read_cache_seconds
 T = TypeVar("T")
 
 for _type in (sq.Shop, sq.StockLabel, sq.Item, sq.FacetValue, sq.AttributeFacet, sq.Facets, sq.CategoryNode,
@@ -47,9 +47,12 @@ def forget_catalog(cache: Cache, tenant_id: int) -> int:
     return cache.bump(generation_key(tenant_id))
 
 
-def cached_read(engine: Engine, cache: Cache, actor: Actor, query: Callable[..., T], *args: Any) -> T:
+def cached_read(engine: Engine, cache: Cache, actor: Actor, query: Callable[..., T], *args: Any,
+                ttl: float = PAGE_TTL_SECONDS) -> T:
     """`read(engine, actor, query, *args)` for a storefront catalog query, served from the cache when it holds the
     answer for the tenant's current generation. The actor's permission is checked before the cache is."""
+    if ttl <= 0:
+        return read(engine, actor, query, *args)
     actor.require(CATALOG_VIEW)
     generation = cache.counter(generation_key(actor.tenant_id))
     key = page_key(actor.tenant_id, generation, f"{query.__module__}.{query.__qualname__}", args)
@@ -57,5 +60,5 @@ def cached_read(engine: Engine, cache: Cache, actor: Actor, query: Callable[...,
     if hit is not None:
         return loads(hit)  # type: ignore[no-any-return]
     value = read(engine, actor, query, *args)
-    cache.set(key, dumps(value), PAGE_TTL_SECONDS)
+    cache.set(key, dumps(value), ttl)
     return value

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Redis (redis://...) for the scale-out profile: the catalog and stock read cache, login rate limits and API
     # idempotency keys shared by every process. Empty keeps them in-process (one process, nothing to run).
     redis_url: str = ""
+    # How long the storefront's catalog pages and the API's stock figures stay cached at most (events refresh them
+    # sooner, integration/cache_invalidation.py); 0 turns the read cache off.
+    read_cache_seconds: float = Field(default=60.0, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,7 +11,7 @@ from stockyard.core.uow import perform, read
 from stockyard.inventory import atp_cache, counts, min_stock, movements, queries, reservations, transfers, warehouses
 from stockyard.inventory.domain import WholeNumber
 from stockyard.web.deps import ApiActor, EngineDep
-from stockyard.web.read_cache import read_cache
+from stockyard.web.read_cache import read_cache, read_cache_seconds
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -220,7 +220,8 @@ def alerts(engine: EngineDep, actor: ApiActor, state: str = "open") -> list[dict
 
 @router.get("/atp")
 def available_to_promise(request: Request, engine: EngineDep, actor: ApiActor, sku: str) -> dict[str, Any]:
-    return read(engine, actor, atp_cache.atp_for_sku, read_cache(request), sku).as_dict()
+    return read(engine, actor, atp_cache.atp_for_sku, read_cache(request), sku,
+                read_cache_seconds(request)).as_dict()
 
 
 @router.get("/stock")

@@ -3,8 +3,9 @@ read cache (core/cache.py).
 
 Each SKU has a version counter; an entry's key holds the version it was computed under. A stock event for the SKU
 bumps its version (integration/cache_invalidation.py), so the next read computes afresh; entries also expire after
-`ATP_TTL_SECONDS`, a backstop for a missed event. Reading the version before the database means a figure computed
-from data older than the bump is stored under the old version, where nobody looks.
+`ttl` seconds (at most ATP_TTL_SECONDS), a backstop for a missed event; 0 reads through. Reading the version
+before the database means a figure computed from data older than the bump is stored under the old version, where
+nobody looks.
 
 Display only: reservations and orders never read it (inventory/reservations.py decides with a conditional UPDATE).
 """
@@ -37,14 +38,16 @@ def forget_atp(cache: Cache, tenant_id: int, sku_ids: Iterable[int]) -> None:
 
 
 @requires(INVENTORY_VIEW)
-def atp_for_sku(uow: UnitOfWork, cache: Cache, sku: str) -> SkuStock:
+def atp_for_sku(uow: UnitOfWork, cache: Cache, sku: str, ttl: float = ATP_TTL_SECONDS) -> SkuStock:
     """inventory.queries.atp_for_sku (a SKU named by code, barcode or id) through the cache."""
     sku_id = resolve_sku_text(uow, sku).id
+    if ttl <= 0:
+        return stock_for_skus(uow, [sku_id])[sku_id]
     version = cache.counter(version_key(uow.tenant_id, sku_id))
     key = entry_key(uow.tenant_id, sku_id, version)
     hit = cache.get(key)
     if hit is not None:
         return loads(hit)  # type: ignore[no-any-return]
     stock = stock_for_skus(uow, [sku_id])[sku_id]
-    cache.set(key, dumps(stock), ATP_TTL_SECONDS)
+    cache.set(key, dumps(stock), min(ttl, ATP_TTL_SECONDS))
     return stock

@@ -20,6 +20,12 @@ def read_cache(request: Request) -> Cache:
     return found
 
 
+def read_cache_seconds(request: Request) -> float:
+    """How long cached figures may be served (0: the cache is off)."""
+    return float(request.app.state.settings.read_cache_seconds)
+
+
 def catalog_read(request: Request, actor: Actor, query: Callable[..., T], *args: Any) -> T:
     """A storefront catalog query (home, listing, search, product page) through the cache."""
-    return cached_read(request.app.state.engine, read_cache(request), actor, query, *args)
+    return cached_read(request.app.state.engine, read_cache(request), actor, query, *args,
+                       ttl=read_cache_seconds(request))
