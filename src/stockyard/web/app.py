@@ -17,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from stockyard import __version__
+from stockyard.analytics.anomaly_views import router as anomaly_alert_pages
+from stockyard.analytics.forecast_views import router as forecast_pages
 from stockyard.analytics.kpi_views import router as analytics_pages
 from stockyard.billing.api import router as billing_api
 from stockyard.billing.journal_views import api_router as journal_api
@@ -42,7 +44,7 @@ from stockyard.fulfilment.views import router as shipping_admin
 from stockyard.identity.admin_views import router as identity_admin
 from stockyard.identity.api import router as identity_api
 from stockyard.identity.audit_views import router as audit_admin
-from stockyard.identity.login_limits import InProcessLoginLimiter
+from stockyard.identity.login_limits import limiter_for
 from stockyard.identity.sessions import SessionPolicy, SessionStore
 from stockyard.identity.tenants_views import router as tenants_admin
 from stockyard.integration.api import router as events_api
@@ -65,12 +67,17 @@ from stockyard.sales.order_views import router as orders_admin
 from stockyard.sales.storefront_api import router as storefront_api
 from stockyard.sales.views import router as channels_admin
 from stockyard.web import errors
+from stockyard.web.access_log import AccessLogMiddleware
 from stockyard.web.account_views import router as account_pages
 from stockyard.web.admin import router as admin_home
 from stockyard.web.auth_views import router as auth_pages
 from stockyard.web.deps import LoginRequired
 from stockyard.web.dev_mail_views import router as dev_mail_admin
+from stockyard.web.health import router as health
+from stockyard.web.idempotency import IdempotencyMiddleware, idempotency_store
 from stockyard.web.jobs import JobRunner
+from stockyard.web.metrics import HttpMetrics, MetricsMiddleware, process_registry
+from stockyard.web.metrics import router as metrics
 from stockyard.web.mobile.api import router as mobile_api
 from stockyard.web.mobile.views import router as mobile_pages
 from stockyard.web.request_id import RequestIdMiddleware
@@ -138,6 +145,8 @@ LAYERS: dict[str, list[APIRouter]] = {
         journal_pages,
         valuation_pages,
         reconciliation_pages,
+        forecast_pages,
+        anomaly_alert_pages,
         analytics_pages,
     ],
     "mobile": [  # /m: phone pages for warehouse staff, and their API
@@ -164,10 +173,12 @@ LAYERS: dict[str, list[APIRouter]] = {
     ],
 }
 
-# Served by every process whatever its layers: signing in, the signed-in user's own security page, health.
+# Served by every process whatever its layers: signing in, the signed-in user's own security page, health, metrics.
 COMMON: list[APIRouter] = [
     auth_pages,
     account_pages,
+    health,  # /healthz, /readyz
+    metrics,  # /metrics (Prometheus)
 ]
 
 
@@ -203,11 +214,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.engine = engine
     app.state.settings = settings
     app.state.layers = served
-    app.state.login_limiter = InProcessLoginLimiter(settings.login_max_failures, settings.login_window_seconds)
+    app.state.login_limiter = limiter_for(settings, engine)  # Redis when STOCKYARD_REDIS_URL is set
     sessions = SessionStore(engine, SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                                   lifetime=timedelta(hours=settings.session_lifetime_hours)))
+    app.state.metrics_registry = process_registry(engine)
+    app.add_middleware(IdempotencyMiddleware, store=idempotency_store(engine, settings))
     app.add_middleware(ServerSessionMiddleware, store=sessions, secure=settings.cookie_secure)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every audit row of a request carries its id
+    app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every audit row and log line of a request carries its id
     errors.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -224,9 +239,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
               name="htmx")
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
