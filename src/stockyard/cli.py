@@ -213,6 +213,32 @@ def import_products_cmd(
     console.print(f"[green]imported {count} products[/green]")
 
 
+@import_app.command("settlements")
+def import_settlements_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo",
+) -> None:
+    """Import a payment gateway's settlement report (settlement_id,date,payment_reference,type,gross,fee,net,currency);
+    any bad row changes nothing; a settlement imported before is recognised and not booked twice."""
+    from stockyard.billing.settlements import import_settlements
+    from stockyard.core.actor import system_actor
+    from stockyard.core.uow import perform
+    from stockyard.identity.services import tenant_id_for
+
+    engine = _engine()
+    actor = system_actor(tenant_id_for(engine, tenant), "settlement import")
+    try:
+        report = perform(engine, actor, import_settlements, file.read_bytes(), file.name)
+    except RowErrors as error:
+        report_row_errors(error)
+        raise typer.Exit(1) from None
+    for s in report.imported:
+        console.print(f"[green]imported settlement {s.settlement_ref}: {s.line_count} lines, payout {s.payout} "
+                      f"{s.currency}, fees {s.fees}[/green]")
+    for ref in report.already_imported:
+        console.print(f"settlement {ref} was imported before; not booked again")
+
+
 @export_app.command("products")
 def export_products_cmd(
     file: Annotated[Path, typer.Argument(dir_okay=False, writable=True)],
