@@ -291,6 +291,13 @@ def bench_documents(ctx: typer.Context) -> None:
     runpy.run_path(str(ROOT / "bench" / "documents.py"), run_name="__main__")
 
 
+@bench_app.command("cache", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_cache(ctx: typer.Context) -> None:
+    """Storefront catalog pages with the read cache off, in-process and in Redis (req/s, p50/p95/p99, CPU)."""
+    sys.argv = ["bench/cache.py", *ctx.args]
+    runpy.run_path(str(ROOT / "bench" / "cache.py"), run_name="__main__")
+
+
 channels_app = typer.Typer(help="External sales channels (connected sites).", no_args_is_help=True)
 app.add_typer(channels_app, name="channels")
 
