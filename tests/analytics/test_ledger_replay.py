@@ -1,9 +1,19 @@
 """The ledger replay behind the inventory KPIs: FIFO layers across warehouses and stock-out days."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from stockyard.analytics.ledger_replay import LedgerMove, age_bucket, replay_fifo, stock_out_days, value_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stockyard.analytics.ledger_replay import (
+    LedgerMove,
+    age_bucket,
+    day_start,
+    replay_fifo,
+    stock_out_days,
+    value_of,
+)
 
 D = Decimal
 
@@ -42,3 +52,39 @@ def test_a_day_is_out_of_stock_when_the_quantity_touched_zero() -> None:
     assert days.first == date(2025, 1, 2)  # not stocked on the 1st
     assert days.out == [date(2025, 1, 4)]
     assert days.stocked_between(date(2025, 1, 1), date(2025, 1, 5)) == 4
+
+
+def _naive_out_days(moves: list[LedgerMove], start: date, end: date) -> dict[tuple[int, int], list[date]]:
+    """The definition, day by day and move by move, for one SKU in warehouse 10 (receipts and shipments only)."""
+    arrived = min((m.at.date() for m in moves if m.to_warehouse == 10), default=None)
+    if arrived is None or arrived > end:
+        return {}
+    out = []
+    day = start
+    while day <= end:
+        before = sum(m.quantity if m.to_warehouse else -m.quantity for m in moves if m.at < day_start(day))
+        levels = [before] if day != arrived else []
+        running = before
+        for m in sorted((m for m in moves if m.at.date() == day), key=lambda m: m.at):
+            running += m.quantity if m.to_warehouse else -m.quantity
+            levels.append(running)
+        if day >= arrived and levels and min(levels) <= 0:
+            out.append(day)
+        day += timedelta(days=1)
+    return {(1, 10): out}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 23), st.integers(-3, 4)), max_size=12))
+def test_stock_out_days_match_the_day_by_day_definition(steps: list[tuple[int, int, int]]) -> None:
+    moves, level = [], 0
+    for i, (offset, hour, change) in enumerate(sorted(steps)):
+        change = max(change, -level)  # never below zero, as the database guarantees
+        if change == 0:
+            continue
+        level += change
+        at = datetime(2025, 1, 1, hour) + timedelta(days=offset)
+        moves.append(move(i, at, abs(change), None if change > 0 else 10, 10 if change > 0 else None, "1.00"))
+    start, end = date(2025, 1, 5), date(2025, 2, 5)
+    found = {pair: d.out for pair, d in stock_out_days(moves, start, end).items()}
+    assert found == _naive_out_days(moves, start, end)

@@ -168,6 +168,15 @@ def stock_out_days(moves: Sequence[LedgerMove], start: date, end: date) -> dict[
         days: list[date] = []
         day = start
         while day <= end:
+            # Days without a move keep the quantity they start with: jump over them in one step.
+            quiet_until = min(changes[i][0].date() if i < len(changes) else end + timedelta(days=1),
+                              end + timedelta(days=1))
+            if quantity <= 0:
+                empty = max(day, first_in)
+                days.extend(empty + timedelta(days=n) for n in range(max(0, (quiet_until - empty).days)))
+            day = quiet_until
+            if day > end:
+                break
             # On the day it first arrives, the empty shelf before the arrival is not a stock-out.
             lowest = quantity if day != first_in else None
             following = day_start(day + timedelta(days=1))
