@@ -46,7 +46,7 @@ def _short_lines(uow: UnitOfWork, end: datetime) -> list[ShortLine]:
     tenant = uow.tenant_id
     short_orders = (select(OrderEvent.order_id).where(OrderEvent.tenant_id == tenant, OrderEvent.at < end,
                                                       OrderEvent.to_status.in_(SHORT_STATUSES)))
-    marks = uow.execute(
+    marks = uow.conn.execute(
         select(OrderEvent.order_id, OrderEvent.to_status, func.min(OrderEvent.at).label("at"))
         .where(OrderEvent.tenant_id == tenant, OrderEvent.order_id.in_(short_orders),
                OrderEvent.to_status.in_((*ATTEMPT_STATUSES, "cancelled")))
@@ -58,13 +58,13 @@ def _short_lines(uow: UnitOfWork, end: datetime) -> list[ShortLine]:
             cancelled[m.order_id] = m.at
         elif m.order_id not in since or m.at < since[m.order_id]:
             since[m.order_id] = m.at
-    lines = uow.execute(
+    lines = uow.conn.execute(
         select(OrderLine.id, OrderLine.order_id, OrderLine.sku_code, OrderLine.quantity,
                OrderLine.backorder_expected_on, Order.number)
         .join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.tenant_id == tenant, OrderLine.order_id.in_(short_orders))).all()
     allocated: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for a in uow.execute(
+    for a in uow.conn.execute(
             select(OrderAllocation.order_line_id, OrderAllocation.created_at, OrderAllocation.quantity)
             .where(OrderAllocation.tenant_id == tenant, OrderAllocation.order_id.in_(short_orders),
                    OrderAllocation.state != "released")):

@@ -2,9 +2,9 @@
 
 Revenue is recognised when goods ship: each shipped unit at its order line's price (line totals already carry any
 discount), net of tax; the order's shipping charge, net of tax, counts with its first shipment. Cost of goods sold
-comes from the journal's COGS entries of the order when the journal has any (billing/journal.py posts one per
-shipment), else from the shipment's stock moves at their unit cost (the SKU's average receipt cost where a move has
-none). The carriers' charge for each shipment is a cost too.
+comes from the journal's COGS entries of the order posted in the period when there are any (billing/journal.py posts
+one per shipment), else (e.g. the journal consumer has not caught up) from the shipment's stock moves at their unit
+cost (the SKU's average receipt cost where a move has none). The carriers' charge for each shipment is a cost too.
 """
 
 from collections import defaultdict
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import aliased
 
 from stockyard.analytics.kpi import KpiResult, Period, Table, kpi
@@ -63,34 +63,41 @@ def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     in_window = (Shipment.tenant_id == tenant, Shipment.status != "cancelled", Shipment.shipped_at >= start,
                  Shipment.shipped_at < end)
+    name = period.filter("channel")
+    channel = [Order.channel_id.in_(select(Channel.id).where(Channel.tenant_id == tenant, Channel.name == name))
+               ] if name else []
     earlier = aliased(Shipment)
     first_shipment = (select(func.min(earlier.id)).where(earlier.tenant_id == tenant, earlier.status != "cancelled",
                                                          earlier.order_id == Shipment.order_id).scalar_subquery())
-    shipments = uow.execute(
+    shipments = uow.conn.execute(
         select(Shipment.id, Shipment.order_id, Shipment.shipped_at, Shipment.cost, Order.number,
                Order.shipping_total, Order.prices_include_tax, Channel.name.label("channel"), Channel.tax_rate,
                (Shipment.id == first_shipment).label("first"))
         .join(Order, Order.id == Shipment.order_id).join(Channel, Channel.id == Order.channel_id)
-        .where(*in_window, *([Channel.name == channel] if (channel := period.filter("channel")) else []))).all()
-    lines = uow.execute(
+        .where(*in_window, *channel)).all()
+    lines = uow.conn.execute(
         select(ShipmentLine.shipment_id, ShipmentLine.quantity, OrderLine.line_total,
                OrderLine.quantity.label("ordered"), OrderLine.tax_rate)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
         .where(*in_window)).all()
-    order_ids = sorted({s.order_id for s in shipments})
-    journal = uow.execute(
+    shipped_orders = select(Shipment.order_id).join(Order, Order.id == Shipment.order_id).where(*in_window, *channel)
+    cogs_entries = (JournalEntry.tenant_id == tenant, JournalEntry.kind == "cogs", JournalEntry.posted_at >= start,
+                    JournalEntry.posted_at < end)
+    journal = uow.conn.execute(
         select(JournalEntry.order_id, JournalEntry.posted_at, func.sum(JournalLine.debit).label("cost"))
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-        .where(JournalEntry.tenant_id == tenant, JournalEntry.kind == "cogs", JournalLine.account == COGS,
-               JournalEntry.order_id.in_(order_ids))
-        .group_by(JournalEntry.id, JournalEntry.order_id, JournalEntry.posted_at)).all() if order_ids else []
+        .where(*cogs_entries, JournalLine.account == COGS, JournalEntry.order_id.in_(shipped_orders))
+        .group_by(JournalEntry.id, JournalEntry.order_id, JournalEntry.posted_at)).all()
     journaled = {j.order_id for j in journal}
-    moved = [s.id for s in shipments if s.order_id not in journaled]
-    moves = uow.execute(
+    unjournaled = (select(cast(Shipment.id, String)).join(Order, Order.id == Shipment.order_id)
+                   .where(*in_window, *channel,
+                          Shipment.order_id.not_in(select(JournalEntry.order_id).where(*cogs_entries,
+                                                                                       JournalEntry.order_id.is_not(None)))))
+    moves = uow.conn.execute(
         select(StockMove.document_id, StockMove.sku_id, StockMove.quantity, StockMove.unit_cost)
         .where(StockMove.tenant_id == tenant, StockMove.document_type == SHIPMENT_DOCUMENT,
-               StockMove.document_id.in_([str(i) for i in moved]))).all() if moved else []
+               StockMove.document_id.in_(unjournaled))).all()
     averages = average_costs(uow) if any(m.unit_cost is None for m in moves) else {}
 
     by_shipment = {s.id: s for s in shipments}
@@ -110,9 +117,8 @@ def gross_margin(uow: UnitOfWork, period: Period) -> KpiResult:
         orders[s.order_id].revenue += revenue
         buckets[bucket_of(s.shipped_at, period)].revenue += revenue
     for j in journal:
-        if start <= j.posted_at < end:
-            orders[j.order_id].cogs += j.cost
-            buckets[bucket_of(j.posted_at, period)].cogs += j.cost
+        orders[j.order_id].cogs += j.cost
+        buckets[bucket_of(j.posted_at, period)].cogs += j.cost
     for m in moves:
         s = by_shipment[int(m.document_id)]
         cost = m.quantity * (m.unit_cost if m.unit_cost is not None else averages.get(m.sku_id, Decimal(0)))

@@ -44,7 +44,7 @@ def pick_pack_throughput(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
     operator = period.filter("operator")
-    picks = uow.execute(
+    picks = uow.conn.execute(
         select(PickLine.picked_by_name, PickLine.picked_at, PickLine.picked, PickList.id.label("list_id"),
                PickList.kind, Order.number, Sku.code)
         .join(PickList, PickList.id == PickLine.pick_list_id)
@@ -53,7 +53,7 @@ def pick_pack_throughput(uow: UnitOfWork, period: Period) -> KpiResult:
         .where(PickLine.tenant_id == tenant, PickLine.picked > 0, PickLine.picked_at >= start,
                PickLine.picked_at < end, *([PickLine.picked_by_name == operator] if operator else []))
         .order_by(PickLine.picked_at, PickLine.id)).all()
-    packs = uow.execute(
+    packs = uow.conn.execute(
         select(OrderEvent.actor_name, OrderEvent.at, Order.number)
         .join(Order, Order.id == OrderEvent.order_id)
         .where(OrderEvent.tenant_id == tenant, OrderEvent.to_status == "packed", OrderEvent.at >= start,

@@ -60,15 +60,16 @@ def otif(uow: UnitOfWork, period: Period) -> KpiResult:
     if (channel := period.filter("channel")) is not None:
         in_scope.append(Order.channel_id.in_(select(Channel.id).where(Channel.tenant_id == tenant,
                                                                        Channel.name == channel)))
-    units = (select(func.sum(OrderLine.quantity)).where(OrderLine.tenant_id == tenant, OrderLine.order_id == Order.id)
-             .scalar_subquery())
-    orders = uow.execute(
+    orders = uow.conn.execute(
         select(Order.id, Order.number, Order.placed_at, Order.shipping_quote, Channel.name.label("channel"),
-               ShippingMethod.transit_days, units.label("units"))
+               ShippingMethod.transit_days)
         .join(Channel, Channel.id == Order.channel_id)
         .outerjoin(ShippingMethod, ShippingMethod.id == Order.shipping_method_id)
         .where(*in_scope)).all()
-    shipped = uow.execute(
+    ordered_units = dict(uow.conn.execute(
+        select(OrderLine.order_id, func.sum(OrderLine.quantity)).join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.tenant_id == tenant, *in_scope).group_by(OrderLine.order_id)).all())
+    shipped = uow.conn.execute(
         select(Shipment.order_id, Shipment.shipped_at, Shipment.delivered_at, ShippingMethod.transit_days,
                func.sum(ShipmentLine.quantity).label("units"))
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
@@ -86,7 +87,7 @@ def otif(uow: UnitOfWork, period: Period) -> KpiResult:
     rows = []
     for o in sorted(orders, key=lambda o: o.placed_at):
         promised = promised_on(o.shipping_quote, o.placed_at, o.transit_days)
-        ordered = int(o.units)
+        ordered = int(ordered_units.get(o.id) or 0)
         by_promise = sum(units for day, units in arrivals[o.id] if day <= promised)
         arrived = sum(units for _, units in arrivals[o.id])
         if not (period.start <= promised <= period.end) or (promised > today and by_promise < ordered):
@@ -122,7 +123,7 @@ def _first_times(uow: UnitOfWork, start: datetime, end: datetime) -> tuple[dict[
     reached = (select(OrderEvent.order_id)
                .where(OrderEvent.tenant_id == tenant, OrderEvent.at >= start, OrderEvent.at < end,
                       OrderEvent.to_status.in_(list(STATUS_STEP)), OrderEvent.to_status != "placed"))
-    rows = uow.execute(
+    rows = uow.conn.execute(
         select(OrderEvent.order_id, OrderEvent.to_status, func.min(OrderEvent.at).label("at"),
                Order.number, Order.placed_at)
         .join(Order, Order.id == OrderEvent.order_id)
@@ -131,13 +132,14 @@ def _first_times(uow: UnitOfWork, start: datetime, end: datetime) -> tuple[dict[
         .group_by(OrderEvent.order_id, OrderEvent.to_status, Order.number, Order.placed_at)).all()
     times: dict[int, dict[str, datetime]] = defaultdict(dict)
     numbers: dict[int, str] = {}
-    for r in rows:
-        numbers[r.order_id] = r.number
-        step = STATUS_STEP[r.to_status]
-        first = times[r.order_id]
-        first.setdefault("placed", r.placed_at)
-        if step not in first or r.at < first[step]:
-            first[step] = r.at
+    for order_id, status, at, number, placed_at in rows:
+        if order_id not in numbers:
+            numbers[order_id] = number
+            times[order_id]["placed"] = placed_at
+        step = STATUS_STEP[status]
+        first = times[order_id]
+        if step not in first or at < first[step]:
+            first[step] = at
     return times, numbers
 
 

@@ -31,14 +31,14 @@ def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
     tenant = uow.tenant_id
     start, end = window(period)
     sku = [OrderLine.sku_code == code] if (code := period.filter("sku")) is not None else []
-    shipped = uow.execute(
+    shipped = uow.conn.execute(
         select(OrderLine.sku_code, Shipment.shipped_at, ShipmentLine.quantity)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
         .where(ShipmentLine.tenant_id == tenant, Shipment.status != "cancelled",
                Shipment.shipped_at >= start, Shipment.shipped_at < end, *sku)).all()
     received = _first_event(uow, "received")
-    returned = uow.execute(
+    returned = uow.conn.execute(
         select(ReturnAuthorization.number, ReturnAuthorization.reason, Order.number.label("order"),
                OrderLine.sku_code, ReturnLine.received, received.c.at)
         .join(received, received.c.return_id == ReturnAuthorization.id)
@@ -82,7 +82,7 @@ def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
 @kpi("return-reasons", "Return reasons", "returns", "Returns", higher_is_better=False, filters={"reason": ()})
 def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
-    rows = uow.execute(
+    rows = uow.conn.execute(
         select(ReturnAuthorization.number, ReturnAuthorization.reason, ReturnAuthorization.status,
                ReturnAuthorization.created_at, Order.number.label("order"),
                func.sum(ReturnLine.quantity).label("units"))
@@ -120,7 +120,7 @@ def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
 def refund_cycle_time(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     received, refunded = _first_event(uow, "received"), _first_event(uow, "refunded")
-    rows = uow.execute(
+    rows = uow.conn.execute(
         select(ReturnAuthorization.number, ReturnAuthorization.reason, ReturnAuthorization.refunded_amount,
                ReturnAuthorization.created_at, received.c.at.label("received_at"),
                refunded.c.at.label("refunded_at"))

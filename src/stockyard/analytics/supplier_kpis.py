@@ -47,7 +47,7 @@ class Delivery:
 def _deliveries(uow: UnitOfWork, period: Period) -> list[Delivery]:
     tenant = uow.tenant_id
     start, end = window(period)
-    rows = uow.execute(
+    rows = uow.conn.execute(
         select(Supplier.name.label("supplier"), PurchaseOrder.number.label("po"), GoodsReceipt.number.label("receipt"),
                Sku.code.label("sku"), GoodsReceiptLine.quantity, PurchaseOrder.sent_at, PurchaseOrder.created_at,
                PurchaseOrderLine.expected_on.label("line_expected"), PurchaseOrder.expected_on,

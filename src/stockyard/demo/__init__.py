@@ -19,6 +19,7 @@ from stockyard.core.actor import Actor, system_actor
 from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.demo.after_sales import send_back
 from stockyard.demo.landed_costs import apply_freight
 from stockyard.demo.orders import CUSTOMER_PASSWORD, CUSTOMERS, sell
 from stockyard.demo.parts import build_catalog
@@ -81,6 +82,7 @@ def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str
     order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
                    random.Random(SEED + 3), steps)
     sell(engine, staff["owner"], staff["warehouse_operator"], random.Random(SEED + 4), steps)
+    send_back(engine, staff["owner"], steps)
     apply_freight(engine, staff["owner"], steps)
     # What `serve` would do in its first seconds: the consumers (journal, order mails, channel sync) catch up, so the
     # first pages show the orders' entries. With a broker configured, the worker's relay does it instead.
