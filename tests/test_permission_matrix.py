@@ -25,6 +25,7 @@ from PIL import Image as PILImage
 from sqlalchemy import or_, select
 
 from stockyard.billing import config as payment_config
+from stockyard.billing import tax_services
 from stockyard.catalog import attributes, images, pricing, relations, taxonomy
 from stockyard.catalog import services as catalog_services
 from stockyard.catalog.models import Brand, Category, Sku
@@ -286,6 +287,11 @@ ACTIONS: list[Action] = [
          {"code": "WEB", "name": "Web shop DE", "kind": "storefront", "currency": "EUR", "hold_minutes": "20",
           "allocation_strategy": "priority", "active": "on"}),
     form("delete channel (form)", "/admin/channels/{spare_channel}/delete", {SETTINGS_MANAGE}),
+    form("create tax class (form)", "/admin/taxes/classes", {SETTINGS_MANAGE}, {"code": "c{uid}", "name": "Books"}),
+    form("delete tax class (form)", "/admin/taxes/classes/{tax_class}/delete", {SETTINGS_MANAGE}),
+    form("create tax rate (form)", "/admin/taxes/rates", {SETTINGS_MANAGE},
+         {"country": "AT", "tax_class": "standard", "name": "AT VAT standard 20%", "rate": "0.2"}),
+    form("delete tax rate (form)", "/admin/taxes/rates/{tax_rate}/delete", {SETTINGS_MANAGE}),
     # ---- channel connections and inbound orders (integration/channels) ----
     api("create channel connection", "/api/v1/channels/connections", {CHANNELS_MANAGE},
         {"channel_id": "{channel}", "name": "Second site", "adapter": "shopify", "base_url": "https://s2.example"}),
@@ -510,6 +516,8 @@ class Scene:
     webhook_delivery: int
     dead_letter: int
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
+    tax_class: int = 0  # a tax class nothing is in, and a tax rate (billing/tax_services.py)
+    tax_rate: int = 0
 
 
 def build_scene(ctx: TenantCtx, app: Any) -> Scene:
@@ -643,7 +651,11 @@ def commerce_scene(ctx: TenantCtx) -> dict[str, int]:
         zone_id=zone, basis="weight", bands=[shipping_config.BandIn(lower=0, price=5)]))
     payment_method = perform(e, a, payment_config.create_payment_method, payment_config.PaymentMethodIn(
         name="Cash", gateway="cash_on_delivery", settings={"fee": "2"}))
+    tax_class = perform(e, a, tax_services.create_tax_class, tax_services.TaxClassIn(code="spare", name="Spare"))
+    tax_rate = perform(e, a, tax_services.create_tax_rate, tax_services.TaxRateIn(
+        country="DE", name="DE VAT standard 19%", rate=Decimal("0.19")))
     return {"channel": channel, "spare_channel": spare_channel, "price_list": price_list,
+            "tax_class": tax_class, "tax_rate": tax_rate,
             "spare_price_list": spare_price_list, "zone": zone, "spare_zone": spare_zone, "carrier": carrier,
             "spare_carrier": spare_carrier, "shipping_method": method, "spare_method": spare_method,
             "payment_method": payment_method}

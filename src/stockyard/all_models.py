@@ -1,9 +1,8 @@
 """Imports every context's models so that `Base.metadata` knows every table (Alembic, tests)."""
 
 from stockyard.analytics import anomalies_models, forecast_models
-from stockyard.billing import journal_models, landed_cost_models, settlements_models
+from stockyard.billing import journal_models, landed_cost_models, settlements_models, tax_models
 from stockyard.billing import models as billing_models
-from stockyard.billing import tax_models
 from stockyard.catalog import models as catalog_models
 from stockyard.catalog import pricing_models
 from stockyard.core import audit, outbox

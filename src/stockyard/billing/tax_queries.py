@@ -14,7 +14,8 @@ from stockyard.billing.tax_domain import LineRate, normal_region
 from stockyard.billing.tax_models import TaxClass, TaxRate
 from stockyard.catalog.models import Product, Sku
 from stockyard.core.clock import utcnow
-from stockyard.core.uow import UnitOfWork
+from stockyard.core.uow import UnitOfWork, requires
+from stockyard.identity.domain import SETTINGS_VIEW
 
 _rates = TaxRate.__table__
 _classes = TaxClass.__table__
@@ -89,10 +90,11 @@ class TaxRateRow:
     valid_from: date
 
 
+@requires(SETTINGS_VIEW)
 def tax_classes(uow: UnitOfWork) -> list[TaxClassRow]:
     used: Mapping[str, int] = dict(uow.conn.execute(
         select(_products.c.tax_class, func.count()).where(_products.c.tenant_id == uow.tenant_id)
-        .group_by(_products.c.tax_class)).tuples().all())
+        .group_by(_products.c.tax_class)).all())
     return [TaxClassRow(r.id, r.code, r.name, int(used.get(r.code, 0))) for r in uow.conn.execute(
         select(_classes).where(_classes.c.tenant_id == uow.tenant_id).order_by(_classes.c.code))]
 
@@ -102,6 +104,7 @@ def tax_class_codes(uow: UnitOfWork) -> list[str]:
                                  .order_by(_classes.c.code)).scalars())
 
 
+@requires(SETTINGS_VIEW)
 def tax_rates(uow: UnitOfWork) -> list[TaxRateRow]:
     return [TaxRateRow(r.id, r.country, r.region, r.tax_class, r.name, Decimal(r.rate), r.valid_from)
             for r in uow.conn.execute(select(_rates).where(_rates.c.tenant_id == uow.tenant_id).order_by(

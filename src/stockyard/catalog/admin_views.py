@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.datastructures import UploadFile
 
+from stockyard.billing.tax_domain import DEFAULT_TAX_CLASS
+from stockyard.billing.tax_services import class_codes
 from stockyard.catalog import admin_queries, attributes, editing, images, relations, services
 from stockyard.catalog.admin_taxonomy_views import router as taxonomy_router
 from stockyard.catalog.csv_import import import_products
@@ -30,7 +32,7 @@ from stockyard.web.admin_crud import INPUT_ERRORS, submit
 from stockyard.web.deps import EngineDep, PageActor
 from stockyard.web.pages import check_csrf, field_errors, flash, given, run, see_other
 
-PRODUCT_FIELDS = ("name", "description", "part_number", "brand", "category_id")
+PRODUCT_FIELDS = ("name", "description", "part_number", "brand", "category_id", "tax_class")
 FIRST_SKU_FIELDS = ("sku", "sku_name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking",
                     "barcode")
 SKU_FIELDS = ("name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking")
@@ -111,8 +113,9 @@ def product_list(request: Request, engine: EngineDep, actor: PageActor, q: str =
 def _new_product_page(request: Request, engine: Engine, actor: Actor, form: Mapping[str, Any],
                       errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     return admin_page(request, actor, "admin/catalog/product_new.html", status_code, section="catalog",
-                      form=dict(form), errors=errors or {}, tracking=TRACKING,
-                      categories=read(engine, actor, admin_queries.category_tree))
+                      form={"tax_class": DEFAULT_TAX_CLASS, **dict(form)}, errors=errors or {}, tracking=TRACKING,
+                      categories=read(engine, actor, admin_queries.category_tree),
+                      tax_classes=sorted(read(engine, actor, class_codes)))
 
 
 @router.get("/products/new", response_class=HTMLResponse)
@@ -131,7 +134,7 @@ async def product_create(request: Request, engine: EngineDep, actor: PageActor) 
         if str(category_id).isdigit():
             paths = {n.id: n.path for n in await run(read, engine, actor, admin_queries.category_tree)}
             category = paths.get(int(category_id))
-        cmd = services.CreateProduct(**given(form, "name", "description", "part_number", "brand"),
+        cmd = services.CreateProduct(**given(form, "name", "description", "part_number", "brand", "tax_class"),
                                      category=category, skus=[_sku_in(form, "sku")])
         product_id = await run(perform, engine, actor, services.create_product, cmd)
     except INPUT_ERRORS as error:
@@ -151,10 +154,11 @@ def _product_page(request: Request, engine: Engine, actor: Actor, product_id: in
     product = found["product"]
     defaults = {"name": product.name, "description": product.description, "part_number": product.part_number,
                 "brand": found["brand"], "category_id": product.category_id or "", "unit": "pcs",
-                "tracking": "none"}
+                "tracking": "none", "tax_class": product.tax_class}
     return admin_page(request, actor, "admin/catalog/product.html", status_code, section="catalog",
                       form={**defaults, **(form or {})}, errors=errors or {}, tracking=TRACKING,
-                      categories=read(engine, actor, admin_queries.category_tree), **found)
+                      categories=read(engine, actor, admin_queries.category_tree),
+                      tax_classes=sorted(read(engine, actor, class_codes)), **found)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
@@ -164,7 +168,7 @@ def product_detail(product_id: int, request: Request, engine: EngineDep, actor: 
 
 def _product_update(form: Mapping[str, Any]) -> editing.UpdateProduct:
     category_id = str(form.get("category_id", "")).strip()
-    return editing.UpdateProduct(**given(form, "name", "description", "part_number", "brand"),
+    return editing.UpdateProduct(**given(form, "name", "description", "part_number", "brand", "tax_class"),
                                  category_id=int(category_id) if category_id.isdigit() else None)
 
 

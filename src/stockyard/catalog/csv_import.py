@@ -1,13 +1,14 @@
 """Create products and their SKUs from a CSV file, all or nothing.
 
 Columns: `name,sku[,brand,category,part_number,description,unit,weight_g,length_mm,width_mm,height_mm,
-tracking,barcode]`, one row per SKU. `category` is a path such as Brakes/Pads (missing levels are created),
+tracking,barcode,tax_class]`, one row per SKU. `category` is a path such as Brakes/Pads (missing levels are created),
 `tracking` is none, lot or serial, `barcode` one EAN-13, UPC-A or Code128 per SKU.
 
 Grouping: rows with the same name, brand and a non-empty part_number become ONE product with several SKUs
 (a spark plug sold singly and as a set of four). Brand is part of the key because a parts distributor sells
 the same OEM part number under several brands, each its own product. A row without a part_number is a
-product of its own. Within a group, category and description must agree; a disagreement is reported on
+product of its own. `tax_class` is one of the tenant's tax class codes (standard when empty). Within a group,
+category, description and tax_class must agree; a disagreement is reported on
 the later row.
 
 Every row is checked first (including SKU codes and barcodes that appear twice in the file or already
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
+from stockyard.billing.tax_domain import DEFAULT_TAX_CLASS
 from stockyard.catalog.domain import gs1_check_digit, guess_barcode_kind, validate_barcode
 from stockyard.catalog.models import Barcode, Sku
 from stockyard.catalog.services import BarcodeIn, CreateProduct, SkuIn, create_product
@@ -36,10 +38,10 @@ if TYPE_CHECKING:
 
 REQUIRED = ("name", "sku")
 OPTIONAL = ("brand", "category", "part_number", "description", "unit", "weight_g", "length_mm", "width_mm",
-            "height_mm", "tracking", "barcode")
+            "height_mm", "tracking", "barcode", "tax_class")
 SIZES = ("weight_g", "length_mm", "width_mm", "height_mm")
 TRACKING = ("none", "lot", "serial")
-PRODUCT_FIELDS = ("category", "description")
+PRODUCT_FIELDS = ("category", "description", "tax_class")
 CHUNK = 100
 _LOOKUP_CHUNK = 500
 _LIMITS = {"name": 255, "sku": 64, "brand": 120, "part_number": 80, "unit": 16}
@@ -55,7 +57,8 @@ class _Product:
         values = self.row.values
         return CreateProduct(name=values["name"], description=values["description"],
                              brand=values["brand"] or None, category=values["category"] or None,
-                             part_number=values["part_number"], skus=self.skus)
+                             part_number=values["part_number"],
+                             tax_class=values["tax_class"].strip().lower() or DEFAULT_TAX_CLASS, skus=self.skus)
 
 
 def import_products(engine: Engine, actor: Actor, data: bytes, progress: "Progress | None" = None) -> int:

@@ -5,6 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, insert, select
 
+from stockyard.billing.tax_services import check_tax_class
 from stockyard.catalog.domain import validate_barcode
 from stockyard.catalog.models import Barcode, Brand, Category, Product, Sku
 from stockyard.catalog.rich_text import sanitize_description
@@ -15,7 +16,7 @@ from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import CATALOG_EDIT
 
-PRODUCT_FIELDS = ("name", "description", "part_number", "brand_id", "category_id")
+PRODUCT_FIELDS = ("name", "description", "part_number", "brand_id", "category_id", "tax_class")
 SKU_FIELDS = ("name", "unit", "weight_g", "length_mm", "width_mm", "height_mm", "tracking", "active", "backorderable")
 
 
@@ -27,6 +28,7 @@ class UpdateProduct(BaseModel):
     part_number: str = Field(default="", max_length=80)
     brand: str = Field(default="", max_length=120, description="brand name; created when new")
     category_id: int | None = None
+    tax_class: str | None = Field(default=None, max_length=40, description="the product tax class; none: unchanged")
 
 
 class UpdateSku(BaseModel):
@@ -68,12 +70,14 @@ def update_product(uow: UnitOfWork, product_id: int, cmd: UpdateProduct) -> None
             select(Category.id).where(Category.id == cmd.category_id)).scalar() is None:
         raise NotFound(f"unknown category {cmd.category_id}", field="category_id")
     brand_id = get_or_create_brand(uow, cmd.brand) if cmd.brand.strip() else None
+    tax_class = product.tax_class if cmd.tax_class is None else check_tax_class(uow, cmd.tax_class)
     before = _snapshot(product, PRODUCT_FIELDS)
     product.name = cmd.name.strip()
     product.description = sanitize_description(cmd.description)
     product.part_number = cmd.part_number.strip()
     product.brand_id = brand_id
     product.category_id = cmd.category_id
+    product.tax_class = tax_class
     uow.session.flush()
     add_event(uow, "product.updated.v1", {"product_id": product_id, "before": before,
                                           "after": _snapshot(product, PRODUCT_FIELDS)})

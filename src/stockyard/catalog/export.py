@@ -46,7 +46,7 @@ def _batch(uow: UnitOfWork, after_id: int, paths: dict[int, str]) -> list[dict[s
                      "category": paths.get(product.category_id or 0, ""), "part_number": product.part_number,
                      "description": product.description, "unit": sku.unit, "weight_g": str(sku.weight_g),
                      "length_mm": str(sku.length_mm), "width_mm": str(sku.width_mm), "height_mm": str(sku.height_mm),
-                     "tracking": sku.tracking, "barcode": barcode or ""})
+                     "tracking": sku.tracking, "barcode": barcode or "", "tax_class": product.tax_class})
     return rows
 
 

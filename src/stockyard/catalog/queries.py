@@ -12,7 +12,8 @@ from stockyard.identity.domain import CATALOG_VIEW
 
 def _sku_dict(sku: Sku, product: Product, brand: str | None, barcodes: list[dict[str, str]]) -> dict[str, Any]:
     return {"id": sku.id, "code": sku.code, "name": sku.name, "product_id": product.id, "product": product.name,
-            "part_number": product.part_number, "brand": brand, "unit": sku.unit, "weight_g": sku.weight_g,
+            "part_number": product.part_number, "tax_class": product.tax_class, "brand": brand, "unit": sku.unit,
+            "weight_g": sku.weight_g,
             "length_mm": sku.length_mm, "width_mm": sku.width_mm, "height_mm": sku.height_mm,
             "tracking": sku.tracking, "barcodes": barcodes}
 

@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 
+from stockyard.billing.tax_domain import DEFAULT_TAX_CLASS
+from stockyard.billing.tax_services import check_tax_class
 from stockyard.catalog.domain import validate_barcode
 from stockyard.catalog.models import Barcode, Brand, Category, Product, Sku
 from stockyard.catalog.rich_text import sanitize_description
@@ -44,6 +46,8 @@ class CreateProduct(BaseModel):
     brand: str | None = Field(default=None, max_length=120)
     category: str | None = Field(default=None, description="category path, e.g. 'Brakes/Pads'")
     part_number: str = Field(default="", max_length=80)
+    tax_class: str = Field(default=DEFAULT_TAX_CLASS, min_length=1, max_length=40,
+                           description="the product tax class (standard, reduced, ...): which tax rate applies")
     skus: list[SkuIn] = Field(min_length=1)
 
 
@@ -95,12 +99,13 @@ def create_product(uow: UnitOfWork, cmd: CreateProduct) -> int:
         taken = uow.execute(select(Barcode.code).where(Barcode.code.in_([b.code for _, _, b in barcodes]))).scalar()
         if taken:
             raise Conflict(f"barcode {taken} is already used", field="skus")
+    tax_class = check_tax_class(uow, cmd.tax_class)
     brand_id = get_or_create_brand(uow, cmd.brand) if cmd.brand else None
     category_id = get_or_create_category(uow, cmd.category) if cmd.category else None
     now = utcnow()
     product_id = uow.conn.execute(insert(Product).values(
         tenant_id=uow.tenant_id, name=cmd.name, description=sanitize_description(cmd.description), brand_id=brand_id,
-        category_id=category_id, part_number=cmd.part_number.strip(), created_at=now)
+        category_id=category_id, part_number=cmd.part_number.strip(), tax_class=tax_class, created_at=now)
         .returning(Product.id)).scalar_one()
     for s in cmd.skus:
         sku_id = uow.conn.execute(insert(Sku).values(

@@ -27,6 +27,7 @@ from stockyard.demo.purchasing import order_supplies
 from stockyard.demo.shop import build_shop
 from stockyard.demo.sites import build_sites, location_count
 from stockyard.demo.stock import tell
+from stockyard.demo.taxes import set_up_taxes
 from stockyard.identity.models import Tenant
 from stockyard.identity.services import actor_for_user, create_api_key, create_tenant, create_user
 from stockyard.integration.dispatch import dispatch_job
@@ -79,6 +80,7 @@ def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str
     tell(engine, staff["warehouse_manager"], staff["warehouse_operator"], layout, products,
          random.Random(SEED + 1), steps)
     build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
+    set_up_taxes(engine, staff["owner"], steps)
     order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
                    random.Random(SEED + 3), steps)
     sell(engine, staff["owner"], staff["warehouse_operator"], random.Random(SEED + 4), steps)

@@ -202,6 +202,7 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
         "sku.barcode_added.v1 sku.barcode_removed.v1 sku.created.v1 sku.equivalents_changed.v1 "
         "sku.related_added.v1 sku.related_removed.v1 sku.replacement_removed.v1 sku.replacement_set.v1 "
         "sku.updated.v1 supplier.created.v1 supplier.updated.v1 supplier_sku.removed.v1 supplier_sku.set.v1 "
+        "tax_class.created.v1 tax_class.deleted.v1 tax_rate.created.v1 tax_rate.deleted.v1 "
         "tenant.created.v1 tenant.renamed.v1 user.created.v1 user.updated.v1 user.deactivated.v1 "
         "user.reactivated.v1 warehouse.created.v1 warehouse.updated.v1 webhook.subscription_created.v1 "
         "webhook.subscription_updated.v1 webhook.subscription_deleted.v1 webhook.subscription_disabled.v1 "

@@ -26,6 +26,7 @@ from stockyard.billing.journal_views import router as journal_pages
 from stockyard.billing.pay_views import router as pay_pages
 from stockyard.billing.reconciliation_views import api_router as reconciliation_api
 from stockyard.billing.reconciliation_views import router as reconciliation_pages
+from stockyard.billing.tax_views import router as taxes_admin
 from stockyard.billing.valuation_views import api_router as valuation_api
 from stockyard.billing.valuation_views import router as valuation_pages
 from stockyard.billing.views import router as payments_admin
@@ -163,6 +164,7 @@ LAYERS: dict[str, list[APIRouter]] = {
         price_lists_admin,
         shipping_admin,
         payments_admin,
+        taxes_admin,
         catalog_admin,
         identity_admin,
         dev_mail_admin,
