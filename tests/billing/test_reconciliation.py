@@ -123,6 +123,7 @@ def test_reconciliation_lists_each_mismatch_with_amounts(books: Books) -> None:
         (rd.UNKNOWN_SETTLEMENT, "ch_not_ours", None, D("12.00")),
         (rd.SETTLED_AMOUNT_MISMATCH, books.numbers[1], D("50.00"), D("49.00")),
     ]
+    assert now.mismatches[1].detail.endswith(f"payment {books.refs[1]}; 50.00 was captured")
     later = read(ctx.engine, ctx.actor, reconciliation.reconcile_period, today, today, None,
                  rd.Rules(as_of=utcnow() + timedelta(days=10)))
     assert later.counts[rd.PAID_NOT_INVOICED] == 1 and later.counts[rd.CAPTURE_NOT_SETTLED] == 1

@@ -17,6 +17,7 @@ from stockyard.billing.models import Invoice, Payment, PaymentTransaction
 from stockyard.billing.settlements_models import Settlement, SettlementLine
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import ValidationFailed
+from stockyard.core.money import round_money
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.audit import csv_safe
 from stockyard.identity.domain import ACCOUNTING_VIEW
@@ -85,19 +86,20 @@ def _facts(uow: UnitOfWork, start: date, end: date) -> tuple[list[rd.PaymentFact
         .where(_P.c.tenant_id == tenant, _O.c.tenant_id == tenant, _P.c.order_id.in_(order_ids))
         .order_by(_P.c.id)).all()
     payments = [rd.PaymentFact(
-        r.id, r.order_id, r.number, r.gateway not in MANUAL_GATEWAYS, r.currency, Decimal(r.captured_amount),
-        Decimal(r.refunded_amount), r.reference,
+        r.id, r.order_id, r.number, r.gateway not in MANUAL_GATEWAYS, r.currency, round_money(r.captured_amount),
+        round_money(r.refunded_amount), r.reference,
         # A manual payment marked paid has no capture call: its last change is when the money was recorded.
         r.captured_at or (r.updated_at if r.captured_amount else None),
         r.refunded_at or (r.updated_at if r.refunded_amount else None)) for r in rows]
-    invoices = [rd.InvoiceFact(r.order_id, r.order_number, r.number, r.currency, Decimal(r.grand_total), r.issued_at)
+    invoices = [rd.InvoiceFact(r.order_id, r.order_number, r.number, r.currency, round_money(r.grand_total),
+                               r.issued_at)
                 for r in uow.conn.execute(
                     select(_I.c.order_id, _I.c.order_number, _I.c.number, _I.c.currency, _I.c.grand_total,
                            _I.c.issued_at).where(_I.c.tenant_id == tenant, _I.c.order_id.in_(order_ids))
                     .order_by(_I.c.id))]
     references = select(_P.c.reference).where(_P.c.tenant_id == tenant, _P.c.order_id.in_(order_ids),
                                               _P.c.reference.is_not(None))
-    settled = [rd.SettledFact(r.id, r.settlement_ref, r.settled_on, r.payment_reference, r.type, Decimal(r.gross),
+    settled = [rd.SettledFact(r.id, r.settlement_ref, r.settled_on, r.payment_reference, r.type, round_money(r.gross),
                               r.currency)
                for r in uow.conn.execute(
                    select(_L.c.id, _S.c.settlement_ref, _L.c.settled_on, _L.c.payment_reference, _L.c.type,

@@ -115,14 +115,14 @@ def reconciliation_page(request: Request, engine: EngineDep, actor: PageActor, s
     except ValidationFailed as error:
         errors, status = {error.field or "from": error.message}, 422
     query = urlencode({"from": form["from"], "to": form["to"]})
-    return page(request, actor, "erp/accounting/reconciliation.html", status, section="reconciliation", form=form,
+    return page(request, actor, "erp/accounting/reconciliation.html", status, section="accounting", form=form,
                 errors=errors, result=result, kinds=reconciliation_domain.KINDS, query=query,
                 csv_query=urlencode({k: v for k, v in form.items() if v}))
 
 
 def _settlements_page(request: Request, engine: EngineDep, actor: PageActor, status: int = 200,
                       report: dict[str, Any] | None = None) -> Response:
-    return page(request, actor, "erp/accounting/reconciliation_settlements.html", status, section="reconciliation",
+    return page(request, actor, "erp/accounting/reconciliation_settlements.html", status, section="accounting",
                 settlements=read(engine, actor, settlements.list_settlements), report=report,
                 can_import=actor.can(ACCOUNTING_MANAGE))
 
