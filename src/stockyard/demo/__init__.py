@@ -20,8 +20,10 @@ from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.demo.after_sales import send_back
+from stockyard.demo.alerts_and_settlement import stage as stage_alerts_and_settlement
+from stockyard.demo.history import tell_history
 from stockyard.demo.landed_costs import apply_freight
-from stockyard.demo.orders import CUSTOMER_PASSWORD, CUSTOMERS, sell
+from stockyard.demo.orders import CUSTOMER_PASSWORD, CUSTOMERS, AddressIn, Commerce, sell
 from stockyard.demo.parts import build_catalog
 from stockyard.demo.purchasing import order_supplies
 from stockyard.demo.shop import build_shop
@@ -81,9 +83,16 @@ def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str
          random.Random(SEED + 1), steps)
     build_shop(engine, staff["owner"], products, random.Random(SEED + 2), steps)
     set_up_taxes(engine, staff["owner"], steps)
-    order_supplies(engine, staff["warehouse_manager"], {s.code: s.unit_cost for p in products for s in p.skus},
-                   random.Random(SEED + 3), steps)
-    sell(engine, staff["owner"], staff["warehouse_operator"], random.Random(SEED + 4), steps)
+    costs = {s.code: s.unit_cost for p in products for s in p.skus}
+    order_supplies(engine, staff["warehouse_manager"], costs, random.Random(SEED + 3), steps)
+
+    def past(commerce: Commerce, registered: list[tuple[int, str, AddressIn]]) -> None:
+        tell_history(engine, staff["owner"], staff["warehouse_operator"], commerce, registered, costs,
+                     random.Random(SEED + 5), steps)
+        stage_alerts_and_settlement(engine, staff["owner"], staff["warehouse_manager"], staff["warehouse_operator"],
+                                    commerce, costs, random.Random(SEED + 6), steps)
+
+    sell(engine, staff["owner"], staff["warehouse_operator"], random.Random(SEED + 4), steps, past)
     send_back(engine, staff["owner"], steps)
     apply_freight(engine, staff["owner"], steps)
     # What `serve` would do in its first seconds: the consumers (journal, order mails, channel sync) catch up, so the
