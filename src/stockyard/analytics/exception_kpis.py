@@ -136,4 +136,5 @@ def exception_queue(uow: UnitOfWork, period: Period) -> KpiResult:
         links={"kind": "kind"},
         note=("Exceptions open at each bucket's end: orders on hold, failed payments until the order is paid or "
               "cancelled, open short picks, shipment exceptions, dead-lettered integration events and failed webhook "
-              "deliveries; the last four record no closing time, so only those still open are counted."))
+              "deliveries; the last four record no closing time, so only those still open are counted (channel "
+              "orders refused on import are reported to the importer, not stored, so they are not counted)."))
