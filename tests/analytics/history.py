@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Engine, Table, func, select, update
 
 from stockyard.core.uow import perform
 from stockyard.fulfilment.models import Shipment
@@ -71,8 +71,8 @@ def on(ctx: TenantCtx, when: datetime) -> Iterator[None]:
             uow.conn.execute(update(lines).where(lines.c.id.in_(recorded)).values(counted_at=when))
 
 
-def build_history(engine: object) -> History:
-    ctx = new_tenant(engine)  # type: ignore[arg-type]
+def build_history(engine: Engine) -> History:
+    ctx = new_tenant(engine)
     shop = build_shop(ctx, stock={})
     cost = Decimal
     with on(ctx, datetime(2024, 10, 1, 9)):

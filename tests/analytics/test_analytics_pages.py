@@ -9,21 +9,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.analytics.history import END, START, History, build_history
+from tests.analytics.history import END, START, History
 from tests.web.test_api_csrf import signed_in
 
 PERIOD = f"from={START.isoformat()}&to={END.isoformat()}"
 IN_HTML = PERIOD.replace("&", "&amp;")
 
 
-@pytest.fixture(scope="module")
-def history(engine: Engine) -> History:
-    return build_history(engine)
+@pytest.fixture
+def history(inventory_history: History) -> History:
+    return inventory_history
 
 
 @pytest.fixture(scope="module")
-def browser(history: History, engine: Engine, app_for) -> TestClient:  # noqa: ANN001
-    return signed_in(app_for(engine), history.ctx, "accountant")[0]
+def browser(inventory_history: History, engine: Engine, app_for) -> TestClient:  # noqa: ANN001
+    return signed_in(app_for(engine), inventory_history.ctx, "accountant")[0]
 
 
 def rows(text: str) -> list[list[str]]:
@@ -109,3 +109,15 @@ def test_abc_page_and_csv(browser: TestClient) -> None:
     assert [r[7] for r in tight[1:]] == ["A", "B"]
     refused = browser.get(f"/erp/analytics/abc?{PERIOD}&a=90&b=60")
     assert refused.status_code == 422 and "above the A cut-off" in refused.text
+
+
+def test_every_registered_kpi_has_a_page_and_three_csv_tables(browser: TestClient) -> None:
+    from stockyard.analytics.registry import all_kpis
+
+    for key, kpi in all_kpis().items():
+        page = browser.get(f"/erp/analytics/kpi/{key}?{PERIOD}&bucket=month")
+        assert page.status_code == 200, key
+        assert f"<h1>{kpi.title}" in page.text.replace("&#39;", "'"), key
+        for table in ("series", "breakdown", "transactions"):
+            export = browser.get(f"/erp/analytics/kpi/{key}.csv?{PERIOD}&bucket=month&table={table}")
+            assert export.status_code == 200 and rows(export.text)[0], (key, table)

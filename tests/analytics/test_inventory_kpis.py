@@ -5,7 +5,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
 
 from stockyard.analytics.inventory_kpis import (
     aged_inventory,
@@ -21,15 +20,15 @@ from stockyard.analytics.registry import all_kpis
 from stockyard.core.actor import Actor
 from stockyard.core.errors import PermissionDenied
 from stockyard.core.uow import UnitOfWork, read
-from tests.analytics.history import END, START, History, build_history
+from tests.analytics.history import END, START, History
 
 D = Decimal
 Compute = Callable[[UnitOfWork, Period], KpiResult]
 
 
-@pytest.fixture(scope="module")
-def history(engine: Engine) -> History:
-    return build_history(engine)
+@pytest.fixture
+def history(inventory_history: History) -> History:
+    return inventory_history
 
 
 def compute(history: History, kpi: Compute, **filters: str) -> KpiResult:
