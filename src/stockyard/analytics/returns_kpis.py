@@ -79,7 +79,8 @@ def return_rate(uow: UnitOfWork, period: Period) -> KpiResult:
               "cancelled shipments are left out."))
 
 
-@kpi("return-reasons", "Return reasons", "returns", "Returns", higher_is_better=False, filters={"reason": ()})
+@kpi("return-reasons", "Return reasons", "returns", "Returns", higher_is_better=False, filters={"reason": ()},
+     chart="bar")
 def return_reasons(uow: UnitOfWork, period: Period) -> KpiResult:
     start, end = window(period)
     rows = uow.conn.execute(
