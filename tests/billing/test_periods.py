@@ -119,6 +119,11 @@ def test_a_closed_period_refuses_a_backdated_write_off_over_http(stocked: Tenant
     assert answer.status_code == 422
     assert "effective_on" in answer.text and "closed" in answer.text
     assert (_on_hand(ctx), _moves(ctx)) == before
+    scanned = client.post("/api/v1/mobile/warehouses/MAIN/write-offs", headers=headers, json={
+        "sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1, "reason": "lost",
+        "effective_on": body["effective_on"]})  # the phone's write-off likewise
+    assert scanned.status_code == 422 and "closed" in scanned.text
+    assert (_on_hand(ctx), _moves(ctx)) == before
     # Dated today, it is taken.
     taken = client.post("/api/v1/inventory/write-offs", json={**body, "effective_on": today().isoformat()},
                         headers=headers)

@@ -9,6 +9,7 @@ go through fulfilment.picking and fulfilment.packing, which check the scans agai
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,6 +57,8 @@ class WriteOff(_Command):
     quantity: WholeNumber = Field(gt=0, le=1_000_000)
     reason: WriteOffReason
     note: str = Field(default="", max_length=500)
+    effective_on: date | None = Field(default=None, description="the day the loss happened, when not today "
+                                                                "(refused in a closed accounting period)")
 
 
 class Dispatch(_Command):
@@ -149,7 +152,8 @@ def write_off(uow: UnitOfWork, warehouse_id: int, cmd: WriteOff) -> Done:
     sku = scan.sku_of(uow, cmd.sku)
     location = scan.location_in(uow, warehouse_id, cmd.location)
     movements.write_off_stock(uow, movements.WriteOffStock(sku=sku.id, location=location.id, quantity=cmd.quantity,
-                                                           reason=cmd.reason, note=cmd.note))
+                                                           reason=cmd.reason, note=cmd.note,
+                                                           effective_on=cmd.effective_on))
     return Done(f"Wrote off {cmd.quantity} × {sku.code} at {location.path} ({cmd.reason})", sku.code, cmd.quantity,
                 location.path)
 
