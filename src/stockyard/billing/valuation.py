@@ -43,10 +43,8 @@ METHOD_CHANGE_NOTE = (
 
 
 def _move_time() -> ColumnElement[Any]:
-    """The business time of a move: its occurred_at where the ledger has one (a backdated move), else created_at."""
-    if "occurred_at" in _MOVES.c:
-        return func.coalesce(_MOVES.c.occurred_at, _MOVES.c.created_at)
-    return _MOVES.c.created_at
+    """The business time of a move: its occurred_at when it was backdated, else created_at."""
+    return func.coalesce(_MOVES.c.occurred_at, _MOVES.c.created_at)
 
 
 # ---- the method -----------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ Changing the method (`switch`) applies from that moment on, as Odoo does on a pr
 on hand keeps its value (so nothing is posted); under FIFO its layers share that value by quantity.
 """
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
@@ -105,7 +106,7 @@ class _Layer:
 
 @dataclass
 class _Bucket:
-    layers: list[_Layer] = field(default_factory=list)
+    layers: deque[_Layer] = field(default_factory=deque)  # oldest first
     quantity: int = 0
     value: Decimal = ZERO
     last_unit_cost: Decimal | None = None
@@ -161,7 +162,7 @@ class Valuation:
             layer.value -= part
             want -= n
             if layer.quantity == 0:
-                bucket.layers.pop(0)
+                bucket.layers.popleft()
         got = quantity - want
         if self.method == Method.FIFO:
             value = sum((layer.value for layer in taken), ZERO)
