@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Subquery, func, select
 
 from stockyard.analytics.kpi import KpiResult, Period, Point, Table, kpi
 from stockyard.analytics.kpi_stats import bucket_of, hours, percentile, ratio, rounded, series, window
@@ -16,7 +16,7 @@ from stockyard.sales.models import Order, OrderLine
 CENT = Decimal("0.01")
 
 
-def _first_event(uow: UnitOfWork, status: str):  # noqa: ANN202 - a subquery
+def _first_event(uow: UnitOfWork, status: str) -> Subquery:
     return (select(ReturnEvent.return_id, func.min(ReturnEvent.at).label("at"))
             .where(ReturnEvent.tenant_id == uow.tenant_id, ReturnEvent.to_status == status)
             .group_by(ReturnEvent.return_id).subquery())
