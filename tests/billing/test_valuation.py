@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from stockyard.billing import journal, landed_cost, valuation
 from stockyard.billing import journal_domain as jd
@@ -20,8 +20,11 @@ from stockyard.core.uow import perform, read
 from stockyard.identity.domain import ACCOUNTING_VIEW
 from stockyard.integration.dispatch import drain
 from stockyard.inventory.models import StockMove
+from stockyard.inventory.movements import WriteOffStock, write_off_stock
 from stockyard.purchasing.receiving import BlindLine, BlindReceipt, receive_blind
 from tests.conftest import TenantCtx
+from tests.factories import build_world
+from tests.factories import receive as receive_stock
 from tests.returns.support import delivered_order
 from tests.sales.shop_setup import Shop, build_shop
 
@@ -171,3 +174,29 @@ def test_changing_the_method_is_audited_and_kept_in_history(shop: Shop) -> None:
         audited = conn.execute(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.tenant_id == ctx.tenant_id, AuditEntry.action == "valuation.method_changed.v1")).scalar_one()
     assert audited == 1
+
+
+def test_the_report_as_of_a_past_day_and_a_backdated_write_off(tenant: TenantCtx) -> None:
+    # Two receipts dated three days and one day ago (their rows moved back in time), and a write-off of 5 dated
+    # two days ago, entered today: by business time it comes between them, so FIFO writes off 5 @ 4.00 = 20.00.
+    # As of two days ago: 5 @ 4.00 = 20.00; as of yesterday: + 10 @ 6.00 = 80.00.
+    build_world(tenant)
+    first = receive_stock(tenant, "SKU-001", "MAIN/A/01", 10, unit_cost=D("4.00"))
+    second = receive_stock(tenant, "SKU-001", "MAIN/A/01", 10, unit_cost=D("6.00"))
+    today = utcnow().date()
+    moves = StockMove.__table__
+    with tenant.engine.begin() as conn:
+        for move_id, days in ((first, 3), (second, 1)):
+            conn.execute(update(moves).where(moves.c.id == move_id).values(
+                created_at=utcnow() - timedelta(days=days)))
+    perform(tenant.engine, tenant.actor, write_off_stock, WriteOffStock(
+        sku="SKU-001", location="MAIN/A/01", quantity=5, reason="damaged", effective_on=today - timedelta(days=2)))
+    drain(tenant.engine)
+
+    def total(day: int) -> Decimal:
+        return read(tenant.engine, tenant.actor, valuation.valuation_report, today - timedelta(days=day)).total_value
+
+    assert (total(4), total(2), total(1), total(0)) == (D(0), D("20.00"), D("80.00"), D("80.00"))
+    written_off = [r for r in read(tenant.engine, tenant.actor, journal.journal_rows, today - timedelta(days=5), today)
+                   if r.account == jd.INVENTORY and r.kind == "write_off"]
+    assert [r.credit for r in written_off] == [D("20.00")]
