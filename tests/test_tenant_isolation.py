@@ -39,14 +39,17 @@ from PIL import Image
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
 
+from stockyard.analytics.anomalies_models import AnomalyAlert
 from stockyard.billing import landed_cost
 from stockyard.billing.config import PaymentMethodIn, create_payment_method
+from stockyard.billing.settlements import import_settlements
 from stockyard.catalog import admin_queries, attributes, pricing, taxonomy
 from stockyard.catalog.images import upload_image
 from stockyard.catalog.models import Sku
 from stockyard.catalog.services import CreateProduct, create_product
 from stockyard.core.actor import Actor, system_actor
 from stockyard.core.audit import AuditEntry
+from stockyard.core.clock import utcnow
 from stockyard.core.files import file_store
 from stockyard.core.mail import mail_dir, stored_mail
 from stockyard.core.outbox import OutboxEvent, add_events
@@ -418,6 +421,16 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
     request_password_reset(engine, settings, tenant_slug=d.slug, email=d.owner_email, link_base="http://test")
     d.mail = stored_mail(mail_dir(settings), d.tenant_id)[0].name
     dead_letter(engine, actor, mark)
+    # A gateway settlement naming a payment the tenant never took (a reconciliation mismatch with its reference), and
+    # an anomaly alert about the tenant's SKU as the scan stores it.
+    do(import_settlements, ("settlement_id,date,payment_reference,type,gross,fee,net,currency\n"
+                            f"ST-{mark},{utcnow().date()},ch-{mark},charge,5.00,0.20,4.80,EUR\n").encode(), "st.csv")
+    with UnitOfWork(engine, actor) as uow:
+        uow.conn.execute(AnomalyAlert.__table__.insert().values(
+            tenant_id=d.tenant_id, kind="stock_movement", fingerprint=f"move:{mark}", day=utcnow().date(),
+            subject=f"{d.sku_code} at {d.warehouse_code} (write-off)", figures={"quantity": 40}, state="open",
+            reason=f"Write-off of 40 units of {d.sku_code} is far above its usual 2 units.", decided_by="", note="",
+            created_at=utcnow()))
     return d
 
 
