@@ -123,8 +123,8 @@ def valuation_page(request: Request, engine: EngineDep, actor: PageActor, as_of:
     except ValidationFailed as error:
         errors, status = {error.field or "as_of": error.message}, 422
     history = read(engine, actor, valuation.method_history)
-    return page(request, actor, "erp/accounting/valuation.html", status, section="accounting", form=form,
-                errors=errors, report=report, history=history, note=valuation.METHOD_CHANGE_NOTE,
+    return page(request, actor, "erp/accounting/valuation.html", status, section="accounting", tab="valuation",
+                form=form, errors=errors, report=report, history=history, note=valuation.METHOD_CHANGE_NOTE,
                 current=history[0].method if history else vd.DEFAULT_METHOD, labels=vd.METHOD_LABELS,
                 can_manage=actor.can(ACCOUNTING_MANAGE))
 
@@ -146,14 +146,15 @@ async def method_form(request: Request, engine: EngineDep, actor: PageActor) -> 
 @router.get("/landed-costs", response_class=HTMLResponse)
 def landed_costs_page(request: Request, engine: EngineDep, actor: PageActor) -> Response:
     costs = read(engine, actor, landed_cost.landed_costs)
-    return page(request, actor, "erp/accounting/landed_costs.html", section="accounting", costs=costs,
-                can_manage=actor.can(ACCOUNTING_MANAGE))
+    return page(request, actor, "erp/accounting/landed_costs.html", section="accounting", tab="landed_costs",
+                costs=costs, can_manage=actor.can(ACCOUNTING_MANAGE))
 
 
 def _form_page(request: Request, engine: Any, actor: Actor, form: dict[str, Any], errors: dict[str, str],
                status: int = 200) -> HTMLResponse:
     actor.require(ACCOUNTING_MANAGE)
-    return page(request, actor, "erp/accounting/landed_cost_form.html", status, section="accounting", form=form,
+    return page(request, actor, "erp/accounting/landed_cost_form.html", status, section="accounting",
+                tab="landed_costs", form=form,
                 errors=errors, receipts=read(engine, actor, landed_cost.recent_receipts),
                 kinds=[k.value for k in Kind], bases=[b.value for b in Basis])
 
@@ -192,4 +193,5 @@ async def landed_cost_submit(request: Request, engine: EngineDep, actor: PageAct
 @router.get("/landed-costs/{cost_id}", response_class=HTMLResponse)
 def landed_cost_page(cost_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
     cost, lines = read(engine, actor, landed_cost.landed_cost, cost_id)
-    return page(request, actor, "erp/accounting/landed_cost.html", section="accounting", cost=cost, lines=lines)
+    return page(request, actor, "erp/accounting/landed_cost.html", section="accounting", tab="landed_costs",
+                cost=cost, lines=lines)
