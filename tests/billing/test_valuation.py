@@ -148,6 +148,7 @@ def test_bad_input_and_missing_rights_change_nothing(shop: Shop) -> None:
     for fields, field in [({"amount": D("0"), "receipts": [number]}, "amount"),
                           ({"amount": D("1.00"), "receipts": ["GR-NOPE"]}, "receipts"),
                           ({"amount": D("1.00"), "receipts": [number], "kind": "bribe"}, "kind"),
+                          ({"amount": D("1.00"), "receipts": [number], "currency": "USD"}, "currency"),
                           ({"amount": D("1.00")}, "receipts")]:
         with pytest.raises(ValidationFailed) as error:
             apply(ctx, **fields)

@@ -14,8 +14,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from stockyard.billing import accounts, valuation
 from stockyard.billing import landed_cost_domain as ld
-from stockyard.billing import valuation
 from stockyard.billing import valuation_domain as vd
 from stockyard.billing.landed_cost_models import LandedCost, LandedCostLine
 from stockyard.catalog.models import Sku
@@ -42,7 +42,7 @@ class ApplyLandedCost(BaseModel):
 
     kind: str = Field(description="freight, duty or other")
     amount: Decimal = Field(description="the charge, in cents")
-    currency: str = Field(min_length=3, max_length=3)
+    currency: str | None = Field(default=None, description="the books' currency (the default); stock is valued in it")
     basis: str = Field(description="value, quantity or weight")
     receipts: list[str] = Field(default_factory=list, description="goods receipt numbers")
     move_ids: list[int] = Field(default_factory=list, description="receipt stock moves not in a goods receipt")
@@ -110,9 +110,10 @@ def apply_landed_cost(uow: UnitOfWork, cmd: ApplyLandedCost) -> int:
     uow.require(ACCOUNTING_MANAGE)
     kind = _enum(ld.Kind, cmd.kind, "kind")
     basis = ld.Basis(_enum(ld.Basis, cmd.basis, "basis"))
-    currency = cmd.currency.strip().upper()
-    if not currency.isalpha():
-        raise ValidationFailed("a three-letter currency code", field="currency")
+    currency = accounts.book_currency(uow)
+    if cmd.currency and cmd.currency.strip() and cmd.currency.strip().upper() != currency:
+        raise ValidationFailed(f"stock is valued in {currency}, the books' currency: enter the charge in {currency}",
+                               field="currency")
     supplier_id = None
     if cmd.supplier and cmd.supplier.strip():
         supplier_id = uow.conn.execute(select(_SUPPLIERS.c.id).where(

@@ -161,8 +161,7 @@ def _form_page(request: Request, engine: Any, actor: Actor, form: dict[str, Any]
 
 @router.get("/landed-costs/new", response_class=HTMLResponse)
 def landed_cost_new(request: Request, engine: EngineDep, actor: PageActor, receipt: str = "") -> Response:
-    return _form_page(request, engine, actor, {"kind": "freight", "basis": "value", "currency": "EUR",
-                                               "receipts": receipt}, {})
+    return _form_page(request, engine, actor, {"kind": "freight", "basis": "value", "receipts": receipt}, {})
 
 
 def _numbers(text: str) -> list[str]:
@@ -178,7 +177,7 @@ async def landed_cost_submit(request: Request, engine: EngineDep, actor: PageAct
         except ArithmeticError:
             raise ValidationFailed("must be an amount, like 125.50", field="amount") from None
         cmd = landed_cost.ApplyLandedCost(
-            kind=str(form.get("kind", "")), amount=amount, currency=str(form.get("currency", "")),
+            kind=str(form.get("kind", "")), amount=amount, currency=str(form.get("currency", "")) or None,
             basis=str(form.get("basis", "")), receipts=_numbers(str(form.get("receipts", ""))),
             supplier=str(form.get("supplier", "")) or None, reference=str(form.get("reference", "")),
             note=str(form.get("note", "")))

@@ -33,6 +33,6 @@ def apply_freight(engine: Engine, accountant: Actor, steps: Steps) -> None:
     move_ids = read(engine, accountant, _first_delivery)
     if move_ids:
         perform(engine, accountant, apply_landed_cost, ApplyLandedCost(
-            kind="freight", amount=FREIGHT, currency="EUR", basis="value", move_ids=move_ids,
+            kind="freight", amount=FREIGHT, basis="value", move_ids=move_ids,
             reference="DHL Freight 4711-0815", note="Sea and road freight, Hamburg port to the main warehouse"))
     advance(1)
