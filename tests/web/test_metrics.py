@@ -1,6 +1,14 @@
 """/metrics in Prometheus text format: HTTP series by route template, business counters, outbox lag, dead letters
 and the connection pool, after a little traffic."""
 
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -11,6 +19,7 @@ from stockyard.integration.dispatch import event_from_row, record_failure
 from stockyard.web.app import create_app
 from tests.conftest import Api, TenantCtx
 from tests.sales.shop_setup import build_shop
+from tests.web.test_layers import free_port
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -88,3 +97,33 @@ def test_each_app_has_its_own_registry(tenant: TenantCtx) -> None:
         first.get("/healthz")
     assert value(scrape(first), "stockyard_http_requests_total", method="GET", route="/healthz", status="200") == 3
     assert value(scrape(second), "stockyard_http_requests_total", method="GET", route="/healthz", status="200") == 0
+
+
+def test_the_worker_serves_its_metrics(sqlite_engine, tmp_path: Path) -> None:  # noqa: ANN001
+    """`stockyard worker --metrics-port` on a copy of the migrated test database."""
+    copy = tmp_path / "worker.db"
+    with sqlite3.connect(sqlite_engine.url.database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    port = free_port()
+    env = {**os.environ, "STOCKYARD_DATABASE_URL": f"sqlite:///{copy}", "STOCKYARD_JOBS_INTERVAL_SECONDS": "30"}
+    for name in ("STOCKYARD_BROKER_URL", "STOCKYARD_REDIS_URL"):
+        env.pop(name, None)
+    process = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "worker", "--metrics-port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "the worker did not serve metrics"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert response.status_code == 200
+    names = {family.name for family in text_string_to_metric_families(response.text)}
+    assert {"stockyard_outbox_unpublished", "stockyard_dead_letters", "stockyard_db_pool_size",
+            "stockyard_reservations_refused"} <= names
+    assert "stockyard_http_requests" not in names  # a worker serves no HTTP of its own
