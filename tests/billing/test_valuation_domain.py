@@ -168,3 +168,26 @@ def test_fifo_and_average_agree_when_every_receipt_costs_the_same(flow: list[tup
     fifo, average = run(Method.FIFO, moves), run(Method.AVERAGE, moves)
     assert fifo.stock() == average.stock()
     assert fifo.move_values == average.move_values
+
+
+@settings(max_examples=60, deadline=None)
+@given(flows, st.sampled_from(list(Method)), st.lists(st.tuples(st.integers(0, 29), st.integers(1, 5000)),
+                                                      max_size=5))
+def test_landed_costs_split_exactly_and_the_books_still_match(flow: list[tuple[str, int, int, str]], method: Method,
+                                                              charges: list[tuple[int, int]]) -> None:
+    moves = ledger(flow)
+    v = Valuation(method)
+    landed_inventory = D(0)
+    for m in moves:
+        v.move(m)
+        for n, (at, cents_amount) in enumerate(charges):
+            receipts = [r for r in moves if r.source is None and r.id <= m.id]
+            if at == m.id % 30 and receipts:
+                amount = D(cents_amount) / 100
+                split = v.landed(LandedCharge(n, receipts[at % len(receipts)].id, amount))
+                assert split.inventory + split.cogs == amount and split.inventory >= 0 and split.cogs >= 0
+                landed_inventory += split.inventory
+        assert all(b.value >= 0 for b in v.buckets.values())
+    received = sum(v.move_values[m.id] for m in moves if m.source is None)
+    issued = sum(v.move_values[m.id] for m in moves if m.target is None)
+    assert v.total() == received - issued + landed_inventory
