@@ -137,3 +137,14 @@ def test_the_alerts_page_acknowledges_and_exports(shop: TenantCtx, client: TestC
     assert set(rows) == set(ad.KINDS) and rows[ad.STOCK_MOVEMENT]["state"] == "acknowledged"
     assert "quantity=40" in rows[ad.STOCK_MOVEMENT]["figures"]
     assert browser.get("/erp/analytics/alerts?kind=nonsense").status_code == 422
+
+
+def test_the_job_scans_the_active_tenants_and_raises_nothing_twice(shop: TenantCtx) -> None:
+    only = [shop.tenant_id]  # the test database holds every test's tenants
+    assert anomalies.scan_anomalies_everywhere(shop.engine, force=True, tenant_ids=only) == 3
+    assert anomalies.scan_anomalies_everywhere(shop.engine, force=True, tenant_ids=only) == 0
+    perform(shop.engine, shop.actor, movements.write_off_stock, movements.WriteOffStock(
+        sku="SKU-001", location="MAIN/A/01", quantity=41, reason="theft"))
+    assert anomalies.scan_anomalies_everywhere(shop.engine, tenant_ids=only) == 0  # within 15 minutes: not run
+    assert anomalies.scan_anomalies_everywhere(shop.engine, force=True, tenant_ids=only) == 1
+    assert len(read(shop.engine, shop.actor, anomalies.list_alerts).rows) == 4

@@ -25,10 +25,9 @@ from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound, ValidationFailed
 from stockyard.core.outbox import add_event
-from stockyard.core.uow import UnitOfWork, perform, requires
+from stockyard.core.uow import UnitOfWork, perform, read, requires
 from stockyard.identity.audit import csv_safe
 from stockyard.identity.domain import ANALYTICS_VIEW
-from stockyard.identity.models import Tenant
 
 SCAN_DAYS = 7
 STATES = ("open", "acknowledged", "dismissed")
@@ -55,11 +54,22 @@ def find_anomalies(uow: UnitOfWork, now: datetime, scan_days: int = SCAN_DAYS) -
     return found
 
 
-def scan_anomalies(uow: UnitOfWork, now: datetime | None = None, scan_days: int = SCAN_DAYS) -> int:
-    """Stores the anomalies not raised before; returns how many were new."""
+def new_anomalies(uow: UnitOfWork, now: datetime | None = None, scan_days: int = SCAN_DAYS) -> list[ad.Anomaly]:
+    """What the detectors find that is not stored yet (pure reads)."""
+    uow.require(ANALYTICS_VIEW)
+    found = find_anomalies(uow, now or utcnow(), scan_days)
+    if not found:
+        return []
+    known = set(uow.conn.execute(select(_ALERTS.c.fingerprint).where(
+        _ALERTS.c.tenant_id == uow.tenant_id, _ALERTS.c.fingerprint.in_([a.fingerprint for a in found]))).scalars())
+    return [a for a in found if a.fingerprint not in known]
+
+
+def raise_alerts(uow: UnitOfWork, found: list[ad.Anomaly]) -> int:
+    """Stores the anomalies not raised before (a concurrent scan's are skipped); returns how many were new."""
     uow.require(ANALYTICS_VIEW)
     raised = 0
-    for anomaly in find_anomalies(uow, now or utcnow(), scan_days):
+    for anomaly in found:
         row = insert_or_skip(uow.conn, _ALERTS, {
             "tenant_id": uow.tenant_id, "kind": anomaly.kind, "fingerprint": anomaly.fingerprint[:200],
             "subject": anomaly.subject[:200], "day": anomaly.day, "figures": anomaly.figures,
@@ -74,6 +84,11 @@ def scan_anomalies(uow: UnitOfWork, now: datetime | None = None, scan_days: int 
     return raised
 
 
+def scan_anomalies(uow: UnitOfWork, now: datetime | None = None, scan_days: int = SCAN_DAYS) -> int:
+    """One tenant scanned in one transaction; returns how many new alerts were raised."""
+    return raise_alerts(uow, new_anomalies(uow, now, scan_days))
+
+
 # ---- the job ------------------------------------------------------------------------------------------------------
 
 SCAN_EVERY_SECONDS = 15 * 60
@@ -81,18 +96,28 @@ _last_scan: dict[int, float] = {}
 _lock = threading.Lock()
 
 
-def scan_anomalies_everywhere(engine: Engine, *, force: bool = False) -> int:
-    """Every tenant scanned, at most once per `SCAN_EVERY_SECONDS` per process (the scan reads weeks of data; an
-    anomaly raised a few minutes later is still on time). Returns how many new alerts were raised."""
+def scan_anomalies_everywhere(engine: Engine, *, force: bool = False, tenant_ids: list[int] | None = None) -> int:
+    """Every tenant with stock movements or orders in the scan window (or those of `tenant_ids`) scanned, at most
+    once per `SCAN_EVERY_SECONDS` per process (the scan reads weeks of data; an anomaly raised a few minutes later
+    is still on time). Returns how many new alerts were raised."""
     with _lock:
         last = _last_scan.get(id(engine))
         if not force and last is not None and clock.monotonic() - last < SCAN_EVERY_SECONDS:
             return 0
         _last_scan[id(engine)] = clock.monotonic()
-    with UnitOfWork(engine, readonly=True) as uow:
-        tenants = list(uow.conn.execute(select(Tenant.__table__.c.id).order_by(Tenant.__table__.c.id)).scalars())
     now = utcnow()
-    return sum(perform(engine, system_actor(tenant_id, "anomaly scan"), scan_anomalies, now) for tenant_id in tenants)
+    since = datetime.combine(now.date() - timedelta(days=SCAN_DAYS), datetime.min.time())
+    with UnitOfWork(engine, readonly=True) as uow:
+        tenants = sorted(set(uow.conn.execute(sources.active_tenants(since)).scalars()))
+    if tenant_ids is not None:
+        tenants = [t for t in tenants if t in set(tenant_ids)]
+    raised = 0
+    for tenant_id in tenants:  # reads first: a tenant with nothing new takes no write lock
+        actor = system_actor(tenant_id, "anomaly scan")
+        found = read(engine, actor, new_anomalies, now)
+        if found:
+            raised += perform(engine, actor, raise_alerts, found)
+    return raised
 
 
 # ---- acknowledging and dismissing ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, union
 from sqlalchemy.orm import aliased
 
 from stockyard.analytics.anomaly_domain import DayMargin, DayOrders, MoveFact
@@ -103,3 +103,11 @@ def margins_per_day(uow: UnitOfWork, first: date, last: date) -> list[DayMargin]
     return [DayMargin(f"channel:{channel_id}", f"channel {name}", day, revenue.quantize(Decimal("0.01")),
                       cost.quantize(Decimal("0.01")))
             for (channel_id, name, day), (revenue, cost) in sorted(sums.items(), key=lambda kv: (kv[0][2], kv[0][0]))]
+
+
+def active_tenants(since: datetime) -> Select[Any]:
+    """The tenants with a watched stock movement or an order since `since`: the only ones a scan can find anything
+    new in (all tenants; for the background job)."""
+    return union(
+        select(_MOVES.c.tenant_id).where(_MOVES.c.created_at >= since, _MOVES.c.reason.in_(WATCHED_MOVES)),
+        select(_ORDERS.c.tenant_id).where(_ORDERS.c.placed_at >= since)).subquery().select()
