@@ -9,6 +9,9 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import Engine, select, text
 
+from stockyard.billing import journal, periods
+from stockyard.billing import journal_domain as jd
+from stockyard.billing import periods_domain as pd
 from stockyard.billing.journal import journal_rows
 from stockyard.billing.offered import offered_payment_methods
 from stockyard.catalog import queries as catalog_queries
@@ -155,6 +158,16 @@ def _the_shop_sells(engine: Engine, owner: Actor, summary: list[str]) -> None:
     # The journal consumer has caught up with the sales.
     today = utcnow().date()
     assert read(engine, owner, journal_rows, today - timedelta(days=1), today)
+    # Every flow posted: the trial balance since the history began balances, with stock received and sold; the month
+    # before last is closed.
+    start = today - timedelta(days=120)
+    balance = read(engine, owner, journal.trial_balance, start, today)
+    [total] = journal.trial_balance_totals(balance)
+    assert total.debit == total.credit > 0 and total.closing == 0
+    posted = {r.account for r in balance}
+    assert {jd.INVENTORY, jd.GOODS_RECEIVED_NOT_INVOICED, jd.COGS, jd.REVENUE, jd.WRITE_OFFS} <= posted
+    closed = [p.label for p in read(engine, owner, periods.list_periods) if p.closed]
+    assert closed == [pd.label(pd.previous_month(pd.previous_month(pd.month_of(today))))]
 
     shop = Actor(tenant_id=owner.tenant_id, user_id=None, name="storefront", permissions=STOREFRONT)
     channel_id = next(c.id for c in read(engine, owner, list_channels).items if c.code == "web")
