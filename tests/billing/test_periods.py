@@ -23,6 +23,7 @@ from stockyard.core.errors import PermissionDenied, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import ACCOUNTING_MANAGE, ACCOUNTING_VIEW
 from stockyard.integration.dispatch import drain
+from stockyard.inventory import counts
 from stockyard.inventory.models import StockLevel, StockMove
 from stockyard.inventory.movements import WriteOffStock, write_off_stock
 from tests.billing.test_journal_http import CSRF, _signed_in
@@ -244,3 +245,23 @@ def test_the_accounting_pages_close_a_month_and_the_write_off_form_respects_it(s
                          headers={"Authorization": f"Bearer {ctx.user('accountant')[1]}"}).text
     assert csv_text.startswith("account,account_name,type,currency,opening_balance")
     assert _signed_in(ctx, client, "warehouse_operator").get("/erp/accounting/periods").status_code == 403
+
+
+def test_a_count_taken_in_a_closed_month_is_refused_and_one_in_an_open_month_is_dated_then(
+        stocked: TenantCtx) -> None:
+    ctx = stocked
+    e, a = ctx.engine, ctx.actor
+    count_id = perform(e, a, counts.open_count, counts.OpenCount(warehouse="MAIN", locations=["MAIN/A/01"]))
+    perform(e, a, counts.record_count, counts.RecordCount(count_id=count_id, location="MAIN/A/01", sku="SKU-001",
+                                                          counted=7))
+    perform(e, a, periods.close_period, last_month())
+    with pytest.raises(ValidationFailed) as refused:
+        perform(e, a, counts.approve_count, count_id, last_month() + timedelta(days=20))
+    assert refused.value.field == "effective_on" and _on_hand(ctx) == 10
+    day = today() - timedelta(days=1) if today().day > 1 else today()
+    assert perform(e, a, counts.approve_count, count_id, day) == 1
+    drain(e)
+    [loss] = _entries(ctx, "count_loss")
+    assert loss[0].posted_at.date() == day and _on_hand(ctx) == 7
+    assert {r.account: (r.debit, r.credit) for r in loss} == {
+        jd.INVENTORY_ADJUSTMENTS: (3 * COST, Decimal(0)), jd.INVENTORY: (Decimal(0), 3 * COST)}
