@@ -88,3 +88,29 @@ def test_stock_out_days_match_the_day_by_day_definition(steps: list[tuple[int, i
     start, end = date(2025, 1, 5), date(2025, 2, 5)
     found = {pair: d.out for pair, d in stock_out_days(moves, start, end).items()}
     assert found == _naive_out_days(moves, start, end)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["in", "out", "transfer"]), st.integers(1, 6), st.integers(1, 9)),
+                max_size=15))
+def test_fifo_value_is_conserved(steps: list[tuple[str, int, int]]) -> None:
+    """What came in at cost either left (issued at FIFO cost) or is still on hand, in whichever warehouse."""
+    moves, on_hand, received = [], {10: 0, 20: 0}, Decimal(0)
+    for i, (kind, quantity, cost) in enumerate(steps):
+        at = datetime(2025, 1, 1) + timedelta(hours=i)
+        if kind == "in":
+            moves.append(move(i, at, quantity, None, 10, f"{cost}.00"))
+            on_hand[10] += quantity
+            received += quantity * cost
+        elif kind == "out" and on_hand[20] >= quantity:
+            moves.append(move(i, at, quantity, 20, None, reason="shipment"))
+            on_hand[20] -= quantity
+        elif kind == "transfer" and on_hand[10] >= quantity:
+            moves.append(move(i, at, quantity, 10, 20, reason="transfer_dispatch"))
+            on_hand[10] -= quantity
+            on_hand[20] += quantity
+    end = datetime(2026, 1, 1)
+    result = replay_fifo(moves, [end])
+    left = result.snapshots[end]
+    assert {wh: sum(layer.quantity for layer in left.get((1, wh), [])) for wh in (10, 20)} == on_hand
+    assert sum(issue.cost for issue in result.issues) + sum(value_of(left).values(), Decimal(0)) == received
