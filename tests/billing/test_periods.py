@@ -226,6 +226,14 @@ def test_the_accounting_pages_close_a_month_and_the_write_off_form_respects_it(s
         "effective_on": (last_month() + timedelta(days=2)).isoformat()})
     assert refused.status_code == 422 and f"{label} is closed" in refused.text
     assert (_on_hand(ctx), _moves(ctx)) == before
+    count_id = perform(ctx.engine, ctx.actor, counts.open_count, counts.OpenCount(warehouse="MAIN",
+                                                                                  locations=["MAIN/A/01"]))
+    perform(ctx.engine, ctx.actor, counts.record_count, counts.RecordCount(
+        count_id=count_id, location="MAIN/A/01", sku="SKU-001", counted=9))
+    late = owner.post(f"/erp/counts/{count_id}/approve", data={
+        "csrf_token": token, "effective_on": (last_month() + timedelta(days=5)).isoformat()})
+    assert late.status_code == 422 and f"{label} is closed" in late.text
+    assert (_on_hand(ctx), _moves(ctx)) == before
 
     chart = owner.get("/erp/accounting/accounts")
     assert chart.status_code == 200 and "Goods received not invoiced" in chart.text

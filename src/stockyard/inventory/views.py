@@ -464,14 +464,25 @@ async def count_record(count_id: int, request: Request, engine: EngineDep, actor
 
 @router.post("/counts/{count_id}/approve")
 async def count_approve(count_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
-    await check_csrf(request)
+    form = await check_csrf(request)
     try:
-        adjustments = await run(perform, engine, actor, counts.approve_count, count_id)
+        taken_on = _optional_day(str(form.get("effective_on", "")))
+        adjustments = await run(perform, engine, actor, counts.approve_count, count_id, taken_on)
     except INPUT_ERRORS as error:
         errors, status = field_errors(error, set())
         return await run(count_page, request, engine, actor, count_id, None, errors, status)
     flash(request, f"Count {count_id} approved with {adjustments} adjustment(s)")
     return see_other(f"/erp/counts/{count_id}")
+
+
+def _optional_day(text: str, field: str = "effective_on") -> date | None:
+    """A YYYY-MM-DD form field; empty: None."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("must be a date, YYYY-MM-DD", field=field) from None
 
 
 @router.post("/counts/{count_id}/cancel")
