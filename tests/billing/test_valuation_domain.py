@@ -191,3 +191,16 @@ def test_landed_costs_split_exactly_and_the_books_still_match(flow: list[tuple[s
     received = sum(v.move_values[m.id] for m in moves if m.source is None)
     issued = sum(v.move_values[m.id] for m in moves if m.target is None)
     assert v.total() == received - issued + landed_inventory
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_units_issued_before_they_came_are_settled_by_the_next_receipt(method: Method) -> None:
+    # ship 3 from nothing (a backdated issue): no cost, 3 uncosted, quantity −3; receive 10 @ 2.00: the first 3
+    # (6.00) settle the shortfall, 7 @ 2.00 = 14.00 stay; the ledger's quantity is 7
+    v = run(method, [issue(1, 3), receipt(2, 10, "2.00")])
+    assert v.move_values[1] == 0 and v.uncosted[1] == 3
+    assert v.shortfall_costs[2] == D("6.00")
+    [row] = v.stock()
+    assert (row.quantity, row.value) == (7, D("14.00"))
+    v.move(issue(3, 7))
+    assert v.move_values[3] == D("14.00") and v.stock() == []

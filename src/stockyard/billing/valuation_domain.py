@@ -19,6 +19,11 @@ Both methods track which receipt the units on hand came from (quantities consume
 its average cost too), so that a landed cost can tell the units of a receipt still on hand (revalued) from those
 already gone (their share goes to COGS).
 
+A backdated issue can, in business time, take more than a warehouse held then: the units beyond are issued at no
+cost (counted in `uncosted`, as the journal's memo says) and the bucket's quantity goes below zero; the next units
+in settle them first, leaving stock at no value of theirs (their value is kept in `shortfall_costs`; the journal
+does not post it yet, so the inventory account exceeds the report by that much until it is corrected by hand).
+
 Changing the method (`switch`) applies from that moment on, as Odoo does on a product category with stock: the stock
 on hand keeps its value (so nothing is posted); under FIFO its layers share that value by quantity.
 """
@@ -141,6 +146,7 @@ class Valuation:
         self.move_values: dict[int, Decimal] = {}  # the value each move took out of or brought into stock
         self.uncosted: dict[int, int] = {}  # units of a move that had no cost to go by
         self.received: dict[int, int] = {}  # inflow move id → units it brought in
+        self.shortfall_costs: dict[int, Decimal] = {}  # inflow move id → value of its units settling a shortfall
         self.landed_splits: dict[int, LandedSplit] = {}
 
     def _bucket(self, sku_id: int, warehouse_id: int) -> _Bucket:
@@ -174,7 +180,8 @@ class Valuation:
         bucket.value -= value
         return value, taken, want
 
-    def _put(self, bucket: _Bucket, quantity: int, value: Decimal, layers: list[_Layer]) -> None:
+    def _put(self, bucket: _Bucket, quantity: int, value: Decimal, layers: list[_Layer], move_id: int) -> None:
+        short = min(max(0, -bucket.quantity), quantity)
         if self.method == Method.FIFO:
             bucket.layers.extend(layers)
         else:
@@ -183,6 +190,10 @@ class Valuation:
         bucket.value += value
         if quantity > 0:
             bucket.last_unit_cost = value / quantity
+        if short:  # the first units in settle those issued before they came (in business time): see the docstring
+            settled, _, _ = self._take(bucket, short)
+            bucket.quantity += short  # the ledger's quantity already counts them as gone
+            self.shortfall_costs[move_id] = settled
 
     def move(self, m: LedgerMove) -> None:
         if m.source == m.target:
@@ -193,7 +204,7 @@ class Valuation:
             if short:
                 self.uncosted[m.id] = short
                 layers.append(_Layer(m.id, short, ZERO))
-            self._put(self._bucket(m.sku_id, m.target), m.quantity, value, layers)
+            self._put(self._bucket(m.sku_id, m.target), m.quantity, value, layers, m.id)
             self.move_values[m.id] = value
         elif m.source is not None:  # an issue
             value, _, short = self._take(self._bucket(m.sku_id, m.source), m.quantity)
@@ -207,7 +218,7 @@ class Valuation:
                 self.uncosted[m.id] = m.quantity
                 unit_cost = ZERO
             value = cents(unit_cost * m.quantity)
-            self._put(bucket, m.quantity, value, [_Layer(m.id, m.quantity, value)])
+            self._put(bucket, m.quantity, value, [_Layer(m.id, m.quantity, value)], m.id)
             self.received[m.id] = m.quantity
             self.move_values[m.id] = value
 
