@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from stockyard.core.settings import Settings
 from stockyard.core.structured_logging import configure_logging, formatter
 from tests.conftest import TenantCtx
+from tests.sales.shop_setup import build_shop
 
 
 @pytest.fixture
@@ -64,3 +65,11 @@ def test_text_format_and_an_unknown_one() -> None:
     assert Settings(log_format="text").log_format == "text"
     with pytest.raises(ValueError):
         Settings(log_format="xml")
+
+
+def test_a_shop_request_is_logged_with_the_shops_tenant(tenant: TenantCtx, client: TestClient,
+                                                         log_lines: io.StringIO) -> None:
+    shop = build_shop(tenant)
+    assert client.get("/cart", headers={"Host": shop.domain}).status_code == 200
+    (line,) = access_lines(log_lines)
+    assert (line["path"], line["tenant_id"], line["user_id"]) == ("/cart", tenant.tenant_id, None)

@@ -20,6 +20,7 @@ from stockyard.catalog.storefront_queries import Shop
 from stockyard.core.actor import Actor
 from stockyard.core.errors import NotFound
 from stockyard.core.settings import Settings
+from stockyard.core.structured_logging import note_actor
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import STOREFRONT
 from stockyard.identity.models import Tenant
@@ -96,7 +97,8 @@ def storefront_for(request: Request) -> Shop:
 
 def shop_actor(shop: Shop) -> Actor:
     """The storefront acting within its tenant: not a user, with the storefront permissions only."""
-    return Actor(shop.tenant_id, None, f"storefront:{shop.channel_code}", permissions=STOREFRONT_PERMISSIONS)
+    return note_actor(Actor(shop.tenant_id, None, f"storefront:{shop.channel_code}",
+                            permissions=STOREFRONT_PERMISSIONS))  # the tenant goes in the request's log lines
 
 
 def shop_render(request: Request, shop: Shop | None, template: str, status_code: int = 200, *,
