@@ -33,7 +33,6 @@ _LOCATIONS = Location.__table__
 _ORDERS = Order.__table__
 
 SHIPMENT_DOCUMENT = "shipment"  # fulfilment/shipments.py: the document type of a shipment's stock moves
-RECEIPT_REASON = "receipt"
 
 
 def post_entry(uow: UnitOfWork, draft: jd.Draft, *, tenant_id: int, posted_at: datetime, event: Event,
@@ -70,18 +69,6 @@ def _order(uow: UnitOfWork, tenant_id: int, order_id: int | None) -> Row[Any] | 
     return uow.conn.execute(select(_ORDERS.c.number, _ORDERS.c.currency, _ORDERS.c.shipping_total,
                                    _ORDERS.c.tax_total, _ORDERS.c.grand_total).where(
         _ORDERS.c.tenant_id == tenant_id, _ORDERS.c.id == order_id)).first()
-
-
-def _average_costs(uow: UnitOfWork, tenant_id: int, sku_ids: set[int]) -> dict[int, Decimal]:
-    """Weighted average receipt cost per SKU (as inventory/queries.average_costs), for moves without a cost."""
-    if not sku_ids:
-        return {}
-    rows = uow.conn.execute(
-        select(_MOVES.c.sku_id, func.sum(_MOVES.c.quantity * _MOVES.c.unit_cost), func.sum(_MOVES.c.quantity))
-        .where(_MOVES.c.tenant_id == tenant_id, _MOVES.c.sku_id.in_(sorted(sku_ids)),
-               _MOVES.c.reason == RECEIPT_REASON, _MOVES.c.unit_cost.is_not(None))
-        .group_by(_MOVES.c.sku_id)).all()
-    return {sku_id: Decimal(value) / qty for sku_id, value, qty in rows if qty}
 
 
 def _moved_cost(uow: UnitOfWork, tenant_id: int, moves: list[Row[Any]]) -> tuple[Decimal, int]:
