@@ -27,7 +27,7 @@ from stockyard.inventory import counts
 from stockyard.inventory.models import StockLevel, StockMove
 from stockyard.inventory.movements import WriteOffStock, write_off_stock
 from tests.billing.test_journal_http import CSRF, _signed_in
-from tests.conftest import TenantCtx
+from tests.conftest import TenantCtx, new_tenant
 from tests.factories import build_world, receive
 
 COST = Decimal("2.50")
@@ -178,6 +178,8 @@ def test_closing_rules_and_permissions(tenant: TenantCtx) -> None:
     assert len(shown) >= 12 and shown[pd.label(last_month())].closed
     assert shown[pd.label(last_month())].changed_by_name == "controller"
     assert not shown[pd.label(pd.month_of(today()))].can_close
+    other = new_tenant(e)  # another tenant's books are its own
+    assert not {p.label: p for p in read(e, other.actor, periods.list_periods)}[pd.label(last_month())].closed
 
 
 def test_the_trial_balance_carries_balances_into_the_next_period(stocked: TenantCtx) -> None:
