@@ -121,3 +121,13 @@ def test_every_registered_kpi_has_a_page_and_three_csv_tables(browser: TestClien
         for table in ("series", "breakdown", "transactions"):
             export = browser.get(f"/erp/analytics/kpi/{key}.csv?{PERIOD}&bucket=month&table={table}")
             assert export.status_code == 200 and rows(export.text)[0], (key, table)
+
+
+def test_a_long_drill_down_is_capped_with_a_note(browser: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stockyard.analytics import kpi_views
+
+    monkeypatch.setattr(kpi_views, "TRANSACTIONS_SHOWN", 2)
+    page = browser.get(f"/erp/analytics/kpi/inventory-turnover?{PERIOD}")
+    assert "Showing the first 2 of 3; the CSV has all of them." in page.text
+    shown = page.text.split('id="transactions"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert shown.count("<tr>") == 2
