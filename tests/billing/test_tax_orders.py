@@ -16,17 +16,18 @@ from stockyard.billing import invoices, tax_queries
 from stockyard.billing.tax_domain import TaxLine
 from stockyard.billing.tax_services import TaxClassIn, TaxRateIn, create_tax_class, create_tax_rate, delete_tax_class
 from stockyard.catalog import editing
+from stockyard.catalog.csv_import import import_products
 from stockyard.catalog.models import Product, Sku
 from stockyard.catalog.services import CreateProduct, SkuIn, create_product
 from stockyard.core.clock import utcnow
-from stockyard.core.errors import Conflict, ValidationFailed
+from stockyard.core.errors import Conflict, RowErrors, ValidationFailed
 from stockyard.core.uow import perform, read
 from stockyard.documents.pdf_credit_note import CreditNoteData, render_credit_note_pdf
 from stockyard.fulfilment.config import BandIn, SetRateTable, ZoneIn, create_zone, set_rate_table
 from stockyard.sales import external_order, orders
 from stockyard.sales.models import Channel, Customer, OrderLine
 from tests.billing.test_invoices import pdf_text
-from tests.conftest import TenantCtx
+from tests.conftest import Api, TenantCtx
 from tests.sales.order_fixtures import checkout_order, detail, phone_order
 from tests.sales.shop_setup import SHIPPING_PRICE, Shop, build_shop
 from tests.web.test_pages import Staff, new_client, sign_in  # noqa: F401  (fixtures)
@@ -178,3 +179,23 @@ def test_the_tax_page_lists_and_adds_rates(shop: Shop, sign_in) -> None:  # noqa
     assert "US-CA sales tax 7.25%" in owner.follow(added).text
     product = owner.get("/admin/catalog/products/new")
     assert 'name="tax_class"' in product.text and "reduced" in product.text
+    placed = phone_order(shop, {"SKU-001": 2, "SKU-002": 1})
+    order_page = owner.get(f"/admin/orders/{placed.number}").text
+    assert "DE VAT standard 19%: 3.54" in order_page and "DE VAT reduced 7%: 1.82" in order_page
+
+
+def test_the_csv_import_and_the_api_carry_the_tax_class(shop: Shop, api: Api) -> None:
+    e, a = shop.ctx.engine, shop.ctx.actor
+    data = (b"name,sku,tax_class\nRepair manual Golf VII,BOOK-1,Reduced\nWorkshop cloth,CLOTH-1,\n")
+    assert import_products(e, a, data) == 2
+    assert api.get("/api/v1/catalog/skus/BOOK-1").json()["tax_class"] == "reduced"
+    assert api.get("/api/v1/catalog/skus/CLOTH-1").json()["tax_class"] == "standard"
+    with pytest.raises(RowErrors) as bad:
+        import_products(e, a, b"name,sku,tax_class\nGold plated plug,LUX-1,luxury\n")
+    assert [(line, column) for line, column, _ in bad.value.rows] == [(2, "tax_class")]
+    created = api.post("/api/v1/catalog/products", {"name": "Road atlas", "tax_class": "reduced",
+                                                    "skus": [{"code": "ATLAS-1"}]})
+    assert created.status_code == 201, created.text
+    assert api.get("/api/v1/catalog/skus/ATLAS-1").json()["tax_class"] == "reduced"
+    refused = api.post("/api/v1/catalog/products", {"name": "Gold", "tax_class": "luxury", "skus": [{"code": "G-1"}]})
+    assert refused.status_code == 422 and "tax_class" in refused.text
