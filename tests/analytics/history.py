@@ -52,7 +52,7 @@ def _high(ctx: TenantCtx, table: Table) -> int:
 
 @contextmanager
 def on(ctx: TenantCtx, when: datetime) -> Iterator[None]:
-    """Whatever the block writes to the ledger, ships or counts is dated `when`."""
+    """Whatever the block writes to the ledger, ships or counts is dated `when` (recorded and business time)."""
     moves, shipments, lines = StockMove.__table__, Shipment.__table__, StockCountLine.__table__
     marks = {moves: _high(ctx, moves), shipments: _high(ctx, shipments)}
     with ctx.uow() as uow:
@@ -61,7 +61,7 @@ def on(ctx: TenantCtx, when: datetime) -> Iterator[None]:
     yield
     with ctx.uow() as uow:
         uow.conn.execute(update(moves).where(moves.c.tenant_id == ctx.tenant_id, moves.c.id > marks[moves])
-                         .values(created_at=when))
+                         .values(created_at=when, occurred_at=when))
         uow.conn.execute(update(shipments).where(shipments.c.tenant_id == ctx.tenant_id,
                                                  shipments.c.id > marks[shipments])
                          .values(created_at=when, shipped_at=when))

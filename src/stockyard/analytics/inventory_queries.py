@@ -26,24 +26,26 @@ _LEDGER_CACHE: "WeakKeyDictionary[UnitOfWork, dict[datetime, list[LedgerMove]]]"
 
 
 def ledger_moves(uow: UnitOfWork, until: datetime) -> list[LedgerMove]:
-    """Every move before `until`, in ledger order (time, then id), with the stocked warehouse at each end."""
+    """Every move before `until`, in business-time order (then id), with the stocked warehouse at each end."""
     cached = _LEDGER_CACHE.setdefault(uow, {})
     if until in cached:
         return cached[until]
     src, dst = aliased(Location), aliased(Location)
+    # Business time: a backdated move (a write-off or count as of a past day) counts from the day it happened.
+    at = func.coalesce(StockMove.occurred_at, StockMove.created_at)
     rows = uow.execute(
-        select(StockMove.id, StockMove.created_at, StockMove.sku_id, StockMove.quantity, StockMove.reason,
+        select(StockMove.id, at.label("at"), StockMove.sku_id, StockMove.quantity, StockMove.reason,
                StockMove.unit_cost, StockMove.from_status, StockMove.to_status, StockMove.document_type,
                StockMove.document_id, src.usage.label("src_usage"), src.warehouse_id.label("src_wh"),
                dst.usage.label("dst_usage"), dst.warehouse_id.label("dst_wh"))
         .join(src, src.id == StockMove.from_location_id).join(dst, dst.id == StockMove.to_location_id)
-        .where(StockMove.created_at < until)
-        .order_by(StockMove.created_at, StockMove.id)).all()
+        .where(at < until)
+        .order_by(at, StockMove.id)).all()
     moves = []
     for r in rows:
         src_stocked, dst_stocked = r.src_usage in _STOCKED, r.dst_usage in _STOCKED
         moves.append(LedgerMove(
-            id=r.id, at=r.created_at, sku_id=r.sku_id, quantity=r.quantity,
+            id=r.id, at=r.at, sku_id=r.sku_id, quantity=r.quantity,
             from_warehouse=r.src_wh if src_stocked else None, to_warehouse=r.dst_wh if dst_stocked else None,
             from_sellable=r.src_usage == Usage.INTERNAL.value and r.from_status == Status.SELLABLE.value,
             to_sellable=r.dst_usage == Usage.INTERNAL.value and r.to_status == Status.SELLABLE.value,
