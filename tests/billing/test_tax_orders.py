@@ -25,6 +25,7 @@ from stockyard.core.uow import perform, read
 from stockyard.documents.pdf_credit_note import CreditNoteData, render_credit_note_pdf
 from stockyard.fulfilment.config import BandIn, SetRateTable, ZoneIn, create_zone, set_rate_table
 from stockyard.sales import external_order, orders
+from stockyard.sales.customer_queries import customer_order
 from stockyard.sales.models import Channel, Customer, OrderLine
 from tests.billing.test_invoices import pdf_text
 from tests.conftest import Api, TenantCtx
@@ -81,6 +82,8 @@ def test_checkout_taxes_each_line_at_its_class_rate_and_the_invoice_prints_the_s
     assert (order.tax_total, order.grand_total) == (D("5.36"), D("45.00") + SHIPPING_PRICE)
     assert line_rates(shop, placed.order_id) == [("SKU-001", D("0.19"), STANDARD_19), ("SKU-002", D("0.07"),
                                                                                         REDUCED_7)]
+    assert read(shop.ctx.engine, shop.actor, customer_order, placed.number, customer_id=None,
+                guest_numbers=[placed.number]).tax_lines == INCLUSIVE  # what the buyer's order page shows
     e, a = shop.ctx.engine, shop.ctx.actor
     perform(e, a, orders.ship_order, placed.order_id)
     perform(e, a, orders.mark_delivered, placed.order_id)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from stockyard.billing.models import Payment, PaymentMethod
+from stockyard.billing.tax_domain import TaxLine
 from stockyard.core.errors import NotFound
 from stockyard.core.pagination import Page
 from stockyard.core.uow import UnitOfWork, requires
@@ -117,6 +118,8 @@ class OrderDetail:
     lines: list[OrderLineView]
     timeline: list[TimelineEntry]
     shipments: list[ShipmentView]
+    # The tax per rate (name, rate, taxable base, tax); empty on orders placed before tax lines were kept.
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
     @property
     def delivered(self) -> bool:
@@ -182,7 +185,7 @@ def customer_order(uow: UnitOfWork, number: str, *, customer_id: int | None,
         row.shipping_method_name or str(quote.get("name", "")), quote.get("promised_date"),
         list(quote.get("explanation", [])), row.payment_method_name or "",
         row.payment_state or "", row.payment_message or "", lines, timeline,
-        _shipments_of(uow, row.id) if with_history else [])
+        _shipments_of(uow, row.id) if with_history else [], [TaxLine.from_json(t) for t in row.tax_lines or []])
 
 
 def _shipments_of(uow: UnitOfWork, order_id: int) -> list[ShipmentView]:
