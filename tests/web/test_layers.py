@@ -95,20 +95,22 @@ def test_serve_only_runs_one_layer_as_its_own_process(tmp_path: Path) -> None:
     """The real command: `stockyard serve --only api --no-jobs` answers the API and not the shop, logs JSON."""
     port = free_port()
     env = {**os.environ, "STOCKYARD_DATABASE_URL": f"sqlite:///{tmp_path}/layer.db", "STOCKYARD_LOG_FORMAT": "json",
-           "STOCKYARD_SECRET_KEY": "test-secret"}
+           "STOCKYARD_SECRET_KEY": "test-secret", "PYTHONUNBUFFERED": "1"}
     for name in ("STOCKYARD_SERVE_LAYERS", "STOCKYARD_SERVE_JOBS", "STOCKYARD_BROKER_URL", "STOCKYARD_REDIS_URL"):
         env.pop(name, None)
     command = [sys.executable, "-m", "stockyard.cli", "serve", "--only", "api", "--no-jobs", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: a loaded CI machine imports slowly
         while True:
             try:
-                ready = httpx.get(f"{base}/readyz", timeout=2)
+                ready = httpx.get(f"{base}/readyz", timeout=5)
                 break
             except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"the server did not start: {process.communicate(timeout=15)[0]}")
                 time.sleep(0.2)
         assert ready.status_code == 200
         assert httpx.get(f"{base}/api/v1/openapi.json").status_code == 200

@@ -111,7 +111,7 @@ def test_the_worker_serves_its_metrics(sqlite_engine, tmp_path: Path) -> None:  
     process = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "worker", "--metrics-port", str(port)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90  # generous: a loaded CI machine imports slowly
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
