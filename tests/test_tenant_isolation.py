@@ -252,8 +252,8 @@ COLLECTIONS: dict[str, Param] = {
     "/my/returns": Param(lambda d: d.return_number),
 }
 # Pages for signed-out visitors: they only must not show B's data (their status does not matter here).
-PUBLIC_PATHS = {"/", "/healthz", "/login", "/login/code", "/password/forgot", "/password/forgot/sent",
-                "/password/reset"}
+PUBLIC_PATHS = {"/", "/healthz", "/readyz", "/metrics", "/login", "/login/code", "/password/forgot",
+                "/password/forgot/sent", "/password/reset"}
 # Pages that show no tenant data even when the tenant has some (every other page must show A's marker to A).
 # The test gateway's confirmation page shows the amount and the card's last digits (checkout's charges have no
 # description); its reference must still be A's own, or it answers 404.
