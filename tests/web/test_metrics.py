@@ -127,3 +127,14 @@ def test_the_worker_serves_its_metrics(sqlite_engine, tmp_path: Path) -> None:  
     assert {"stockyard_outbox_unpublished", "stockyard_dead_letters", "stockyard_db_pool_size",
             "stockyard_reservations_refused"} <= names
     assert "stockyard_http_requests" not in names  # a worker serves no HTTP of its own
+
+
+def test_metrics_behind_a_token_when_one_is_set(sqlite_engine) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    app = create_app(Settings(secret_key="test-secret", metrics_token="s3cret"), sqlite_engine, run_jobs=False)
+    client = TestClient(app)
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert allowed.status_code == 200 and "stockyard_http_requests_total" in allowed.text

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # `stockyard worker` (the scale-out profile).
     serve_layers: str = ""
     serve_jobs: bool = True
+    # When set, /metrics answers only requests with "Authorization: Bearer <this>" (Prometheus: `authorization`).
+    metrics_token: str = ""
     # Password hashing cost (argon2id); the defaults are argon2-cffi's recommended ones.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

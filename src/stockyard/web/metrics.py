@@ -7,6 +7,7 @@ of the oldest, the dead letters, and the database connection pool.
 """
 
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 
@@ -153,4 +154,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
+    token = request.app.state.settings.metrics_token
+    if token and not secrets.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
+        return Response("metrics need 'Authorization: Bearer <STOCKYARD_METRICS_TOKEN>'\n", status_code=401,
+                        media_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
