@@ -56,6 +56,7 @@ def test_metrics_after_an_order_a_refused_reservation_and_a_failing_consumer(ten
     refused = api.post("/api/v1/inventory/reservations", json={"sku": "SKU-001", "quantity": 1_000_000})
     assert refused.status_code == 409
     assert api.client.get("/no/such/page/4711").status_code == 404
+    assert api.client.get("/static/htmx/htmx.min.js").status_code == 200
     with tenant.engine.connect() as conn:
         row = conn.execute(select(OutboxEvent.__table__).where(OutboxEvent.__table__.c.tenant_id == tenant.tenant_id)
                            .order_by(OutboxEvent.__table__.c.id.desc()).limit(1)).one()
@@ -71,6 +72,7 @@ def test_metrics_after_an_order_a_refused_reservation_and_a_failing_consumer(ten
     assert delta("stockyard_http_requests_total", method="POST", route="/api/v1/inventory/reservations",
                  status="409") == 1
     assert delta("stockyard_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    assert delta("stockyard_http_requests_total", method="GET", route="/static/htmx/{path}", status="200") == 1
     routes = {dict(labels).get("route") for _, labels in after}
     assert not any(number in (route or "") or "4711" in (route or "") for route in routes)  # templates, not paths
     assert delta("stockyard_http_request_duration_seconds_count", method="POST", route="/api/v1/orders") == 1

@@ -110,8 +110,9 @@ def route_template(scope: Scope) -> str:
     """The matched route's path template (/api/v1/orders/{number}), not the raw path: the path with each path
     parameter's value put back as its name. (A route object's own `path` lacks the prefixes of the routers that
     include it.)"""
-    if scope.get("route") is None:
-        return UNMATCHED
+    if scope.get("route") is None:  # a mounted app (static files) sets only its endpoint and root path
+        mounted = scope.get("root_path", "")
+        return f"{mounted}/{{path}}" if scope.get("endpoint") is not None and mounted else UNMATCHED
     params = {str(value): name for name, value in (scope.get("path_params") or {}).items()}
     if not params:
         return scope["path"]
