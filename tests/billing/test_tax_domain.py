@@ -13,7 +13,6 @@ from stockyard.billing.tax_domain import (
     TaxLine,
     fallback_rate,
     pick_rate,
-    scaled,
     split_shipping,
     summed,
     tax_breakdown,
@@ -83,13 +82,6 @@ def test_rounding_is_half_even_per_line() -> None:
     rate = LineRate(D("0.05"), "5%")
     lines = [PricedLine(1, 1, D("2.50"), rate), PricedLine(2, 1, D("2.50"), rate)]
     assert order_totals(lines, D(0), D(0), prices_include_tax=False).tax == D("0.24")
-
-
-def test_a_credit_for_part_of_an_invoice_scales_each_rate() -> None:
-    lines = [TaxLine("DE VAT standard 19%", D("0.19"), D("18.64"), D("3.54")),
-             TaxLine("DE VAT reduced 7%", D("0.07"), D("25.90"), D("1.82"))]
-    assert scaled(lines, D("0.5")) == [TaxLine("DE VAT standard 19%", D("0.19"), D("9.32"), D("1.77")),
-                                       TaxLine("DE VAT reduced 7%", D("0.07"), D("12.95"), D("0.91"))]
 
 
 amounts = st.decimals(min_value=D("0.00"), max_value=D("9999.99"), places=2)

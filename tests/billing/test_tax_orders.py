@@ -8,6 +8,7 @@ product is in the reduced class."""
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -21,14 +22,18 @@ from stockyard.catalog.models import Product, Sku
 from stockyard.catalog.services import CreateProduct, SkuIn, create_product
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, RowErrors, ValidationFailed
+from stockyard.core.files import LocalFileStore
 from stockyard.core.uow import perform, read
-from stockyard.documents.pdf_credit_note import CreditNoteData, render_credit_note_pdf
+from stockyard.documents import services as documents
 from stockyard.fulfilment.config import BandIn, SetRateTable, ZoneIn, create_zone, set_rate_table
+from stockyard.returns.services import RefundReturn, refund_return
 from stockyard.sales import external_order, orders
 from stockyard.sales.customer_queries import customer_order
 from stockyard.sales.models import Channel, Customer, OrderLine
 from tests.billing.test_invoices import pdf_text
 from tests.conftest import Api, TenantCtx
+from tests.returns.support import delivered_order, staff
+from tests.returns.test_services import inspected
 from tests.sales.order_fixtures import checkout_order, detail, phone_order
 from tests.sales.shop_setup import SHIPPING_PRICE, Shop, build_shop
 from tests.web.test_pages import Staff, new_client, sign_in  # noqa: F401  (fixtures)
@@ -160,14 +165,18 @@ def test_tax_classes_and_rates_are_checked(shop: Shop) -> None:
     assert "zero" not in {c.code for c in read(e, a, tax_queries.tax_classes)}
 
 
-def test_the_credit_note_prints_its_share_of_each_rate() -> None:
-    text = pdf_text(render_credit_note_pdf(CreditNoteData(
-        number="CN-1", issued_on=utcnow().date(), invoice_number="INV-1", order_number="SO-1",
-        customer_email="a@example.com", lines=[], subtotal=D("24.95"), shipping=D(0), tax=D("2.68"),
-        total=D("24.95"), currency="EUR", tax_lines=[TaxLine(STANDARD_19, D("0.19"), D("9.32"), D("1.77")),
-                                                     TaxLine(REDUCED_7, D("0.07"), D("12.95"), D("0.91"))])))
-    for expected in ("Tax summary", STANDARD_19, "9.32", "1.77", REDUCED_7, "12.95", "0.91"):
+def test_the_credit_note_takes_back_the_tax_of_the_returned_lines_at_their_rate(shop: Shop, tmp_path: Path) -> None:
+    """Of 2 × SKU-001 (19 %) and SKU-002 (7 %), the two SKU-001 come back: 20.00 credited, 3.19 of it 19 % tax
+    (20 − 20/1.19), nothing at 7 %."""
+    order = delivered_order(shop, SKU_001=2, SKU_002=1)
+    return_id = inspected(shop, order, SKU_001=2)
+    perform(shop.ctx.engine, staff(shop), refund_return, return_id, RefundReturn())
+    store = LocalFileStore(tmp_path)
+    note = perform(shop.ctx.engine, shop.ctx.actor, documents.issue_document, store, "credit_note", return_id)
+    text = pdf_text(store.get(note.file_key))
+    for expected in ("Total credited 20.00 EUR", "Included tax 3.19 EUR", "Tax summary", STANDARD_19, "16.81"):
         assert expected in text, expected
+    assert REDUCED_7 not in text
 
 
 def test_the_tax_page_lists_and_adds_rates(shop: Shop, sign_in) -> None:  # noqa: ANN001, F811

@@ -138,8 +138,3 @@ def tax_breakdown(goods: Sequence[tuple[LineRate, Decimal]], shipping: Decimal, 
 
 def summed(lines: Sequence[TaxLine]) -> Decimal:
     return round_money(sum((t.tax for t in lines), Decimal(0)))
-
-
-def scaled(lines: Sequence[TaxLine], share: Decimal) -> list[TaxLine]:
-    """The tax lines of a part of a document (a credit note for `share` of an invoice), each rounded half-even."""
-    return [TaxLine(t.name, t.rate, round_money(t.base * share), round_money(t.tax * share)) for t in lines]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from stockyard.billing import invoices
-from stockyard.billing.tax_domain import scaled, summed
+from stockyard.billing.tax_domain import TaxLine, summed, tax_breakdown
 from stockyard.catalog.models import Sku
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, NotFound
@@ -181,6 +181,20 @@ def _pick_list(uow: UnitOfWork, order_id: int) -> Draft:
 
 # ---- returns --------------------------------------------------------------------------------------------------
 
+def _credited_tax(order: Any, returned: list[Any], subtotal: Decimal, goods: Decimal,
+                  shipping: Decimal) -> list[TaxLine]:
+    """The credit's tax per rate: each returned line at the rate its order line was taxed at (a partial refund of
+    the goods scales them), refunded shipping following those goods (billing/tax_domain.py). Empty for orders
+    placed before lines kept their rate's name (the tax is then the credited share of the order's)."""
+    rates = {line.sku_code: line.tax for line in order.lines if line.tax is not None and order.tax_lines}
+    if not returned or any(line.sku_code not in rates for line in returned):
+        return []
+    share = subtotal / goods if goods > 0 and subtotal < goods else Decimal(1)
+    credited = [(rates[line.sku_code], round_money(line.unit_price * (line.received or line.quantity) * share))
+                for line in returned]
+    return tax_breakdown(credited, shipping, order.prices_include_tax, credited[0][0])
+
+
 def _credit_note(uow: UnitOfWork, return_id: int) -> Draft:
     ret = return_detail(uow, return_id)
     if ret.refunded_amount <= 0:
@@ -195,9 +209,7 @@ def _credit_note(uow: UnitOfWork, return_id: int) -> Draft:
     shipping = max(total - goods, Decimal(0)) if ret.refunded_shipping else Decimal(0)
     subtotal = total - shipping
     tax = (round_money(order.tax_total * total / order.grand_total) if order.grand_total > 0 else Decimal(0))
-    # The credit takes back the invoice's tax per rate in proportion to what is credited (billing/tax_domain.py).
-    breakdown = invoice.tax_lines if invoice and invoice.tax_lines else order.tax_lines
-    tax_lines = scaled(breakdown, total / order.grand_total) if breakdown and order.grand_total > 0 else []
+    tax_lines = _credited_tax(order, ret.lines, subtotal, goods, shipping)
     if tax_lines:
         tax = summed(tax_lines)
     if subtotal < goods:  # a partial refund of the goods: one line says what was credited

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 
 from stockyard.billing import payments as billing
 from stockyard.billing.models import Invoice, PaymentMethod
-from stockyard.billing.tax_domain import TaxLine
+from stockyard.billing.tax_domain import LineRate, TaxLine, fallback_rate
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import NotFound
 from stockyard.core.pagination import Page
@@ -168,6 +168,7 @@ class LineView:
     returned: int
     backordered: int
     backorder_expected_on: date | None
+    tax: LineRate | None = None  # the rate the line was taxed at, and its name
 
     @property
     def to_ship(self) -> int:
@@ -350,7 +351,8 @@ def order_detail(uow: UnitOfWork, number_or_id: str | int) -> OrderView:
     """One order by its number (or id) with everything staff need to act on it."""
     row = _order_row(uow, number_or_id)
     lines = [LineView(r.id, r.sku_id, r.sku_code, r.name, r.quantity, Decimal(r.unit_price), Decimal(r.line_total),
-                      r.allocated, r.shipped, r.returned, r.backordered, r.backorder_expected_on)
+                      r.allocated, r.shipped, r.returned, r.backordered, r.backorder_expected_on,
+                      LineRate(Decimal(r.tax_rate), r.tax_name or fallback_rate(Decimal(r.tax_rate)).name))
              for r in uow.conn.execute(select(_lines).where(_lines.c.tenant_id == uow.tenant_id,
                                                             _lines.c.order_id == row.id).order_by(_lines.c.id))]
     codes = {line.id: line.sku_code for line in lines}
