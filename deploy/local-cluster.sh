@@ -125,6 +125,7 @@ cluster_env() {
   STOCKYARD_SECRET_KEY="$(cat "$DIR/secret_key")"
   export STOCKYARD_PUBLIC_URL="http://127.0.0.1:$PORT"
   export STOCKYARD_SERVE_JOBS=false  # the workers run the jobs
+  export STOCKYARD_READ_CACHE_SECONDS="${STOCKYARD_READ_CACHE_SECONDS:-60}"  # the read cache in Redis
   export STOCKYARD_DB_POOL_SIZE="${STOCKYARD_DB_POOL_SIZE:-5}"
   export STOCKYARD_DB_MAX_OVERFLOW="${STOCKYARD_DB_MAX_OVERFLOW:-5}"
 }

@@ -184,9 +184,10 @@ def redis_client(url: str) -> "redis.Redis":
         return client
 
 
-def shared_cache(engine: Engine, redis_url: str, purpose: str = "read", max_entries: int = 10_000) -> Cache:
+def shared_cache(engine: Engine, redis_url: str, purpose: str = "read", max_entries: int = 2_000) -> Cache:
     """The process's cache for this database and purpose ("read" for pages and stock figures, "idempotency" for API
-    replays): Redis when `redis_url` is set, else one in-process cache, the same object on every call."""
+    replays): Redis when `redis_url` is set, else one in-process cache, the same object on every call. In process,
+    at most `max_entries` entries (a listing page is some 10-30 kB)."""
     key = (redis_url, namespace_for(engine), purpose)
     with _LOCK:
         found = _CACHES.get(key)

@@ -78,8 +78,10 @@ class Settings(BaseSettings):
     # idempotency keys shared by every process. Empty keeps them in-process (one process, nothing to run).
     redis_url: str = ""
     # How long the storefront's catalog pages and the API's stock figures stay cached at most (events refresh them
-    # sooner, integration/cache_invalidation.py); 0 turns the read cache off.
-    read_cache_seconds: float = Field(default=60.0, ge=0)
+    # sooner, integration/cache_invalidation.py); 0, the default, reads the database every time. The scale-out
+    # profile turns it on (deploy/local-cluster.sh: 60): its figures then lag a change until a worker handles the
+    # change's event. Carts and orders never read the cache.
+    read_cache_seconds: float = Field(default=0.0, ge=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
