@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 
 log = logging.getLogger("stockyard.cache")
@@ -179,8 +181,10 @@ def redis_client(url: str) -> "redis.Redis":
     with _LOCK:
         client = _CLIENTS.get(url)
         if client is None:
+            # One immediate retry (a dropped pooled connection), not redis-py's default backoff of several seconds:
+            # a Redis that is down must not hold up every page that could be read from the database instead.
             client = _CLIENTS[url] = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0,
-                                                          health_check_interval=30)
+                                                          health_check_interval=30, retry=Retry(NoBackoff(), 1))
         return client
 
 
