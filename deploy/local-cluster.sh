@@ -86,14 +86,18 @@ start_rabbitmq() {
   fi
   command -v rabbitmq-server >/dev/null || die "RabbitMQ is not installed (apt-get install rabbitmq-server) and no STOCKYARD_CLUSTER_BROKER_URL"
   if ! rabbitmqctl -n "$RABBIT_NODE" -q status >/dev/null 2>&1; then
-    mkdir -p "$DIR/rabbitmq"
+    mkdir -p "$DIR/rabbitmq/mnesia" "$DIR/rabbitmq/log"
+    # Debian's rabbitmq-server runs the node as the rabbitmq user when started by root.
+    [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1 && chown -R rabbitmq:rabbitmq "$DIR/rabbitmq"
     RABBITMQ_NODENAME="$RABBIT_NODE" RABBITMQ_NODE_PORT="$AMQP_PORT" RABBITMQ_DIST_PORT=$((AMQP_PORT + 20000)) \
       RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE="$DIR/rabbitmq/mnesia" \
       RABBITMQ_LOG_BASE="$DIR/rabbitmq/log" RABBITMQ_ENABLED_PLUGINS_FILE="$DIR/rabbitmq/enabled_plugins" \
       RABBITMQ_SERVER_START_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' rabbitmq-server -detached
-    rabbitmqctl -n "$RABBIT_NODE" -q await_startup --timeout 120 || die "RabbitMQ did not start (see $DIR/rabbitmq/log)"
+    touch "$DIR/own-rabbitmq"  # stopped by `stop` even if it never answers here
+    # The node registers a moment after it was launched; await_startup refuses a node it cannot see yet.
+    wait_until 120 "RabbitMQ" rabbitmqctl -n "$RABBIT_NODE" -q await_startup \
+      || die "RabbitMQ did not start (see $DIR/rabbitmq/log)"
   fi
-  touch "$DIR/own-rabbitmq"
   echo "amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2F" > "$DIR/broker_url"
 }
 
