@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Result, cpu_snapshot, fresh_database, start_server  # noqa: E402
+from common import Result, cpu_snapshot, fresh_database  # noqa: E402
 
 from catalog import HOST, WORDS, Catalog, build  # noqa: E402
 
@@ -76,6 +77,21 @@ def measure(name: str, server_pid: int, port: int, distinct: list[str], requests
     return Result(name, len(latencies), seconds, latencies, failures, cpu_snapshot(server_pid) - cpu0)
 
 
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, STOCKYARD_DATABASE_URL=url, STOCKYARD_LOG_LEVEL="warning", STOCKYARD_DB_POOL_SIZE="20",
+               STOCKYARD_DB_MAX_OVERFLOW="10")
+    proc = subprocess.Popen([sys.executable, "-m", "stockyard.cli", "serve", "--port", str(port)], env=env)
+    deadline = time.monotonic() + 180  # a loaded machine imports slowly
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
 def redis_answers(url: str) -> bool:
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
@@ -100,7 +116,7 @@ def run(backend: str, pg_url: str, redis_url: str, skus: int, requests: int, cou
             env = env | {"STOCKYARD_REDIS_URL": redis_url}
         os.environ.update(env | {"STOCKYARD_SERVE_JOBS": "false"})
         port = 19500 + rng.randrange(400)
-        server = start_server(url, port, pool_size=20)
+        server = start_server(url, port)
         try:
             for name, distinct in workloads.items():
                 results.append(measure(f"{name}, {mode}", server.pid, port, distinct, requests, concurrency, rng))
