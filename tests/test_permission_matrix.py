@@ -25,7 +25,7 @@ from PIL import Image as PILImage
 from sqlalchemy import or_, select
 
 from stockyard.billing import config as payment_config
-from stockyard.billing import tax_services
+from stockyard.billing import periods, periods_domain, tax_services
 from stockyard.catalog import attributes, images, pricing, relations, taxonomy
 from stockyard.catalog import services as catalog_services
 from stockyard.catalog.models import Brand, Category, Sku
@@ -132,6 +132,9 @@ SKU1_AT_A01 = {"sku": "SKU-001", "location": "MAIN/A/01", "quantity": 1}
 # A file of one order of a connected site (integration/channels/csv_orders.py).
 CHANNEL_ORDERS_CSV = ("order_id,email,sku,quantity,unit_price,ship_line1,ship_city,ship_postcode,ship_country\n"
                       "PM-1,buyer@example.com,SKU-001,1,9.00,Hafenstraße 1,Hamburg,20095,DE\n")
+
+SETTLEMENT_CSV = ("settlement_id,date,payment_reference,type,gross,fee,net,currency\n"
+                  "ST-1,2026-12-01,ch_1,charge,10.00,0.30,9.70,EUR\n")
 
 ACTIONS: list[Action] = [
     # ---- inventory JSON API ----
@@ -409,6 +412,7 @@ ACTIONS: list[Action] = [
          {"warehouse": "MAIN", "location": "MAIN/A/01", "lines.0.sku": "SKU-001", "lines.0.quantity": "1"}),
     form("replenishment orders (form)", "/erp/purchasing/replenishment", {PURCHASING_EDIT},
          {"pick": "{replenish_key}", "qty.{replenish_key}": "4"}),
+    form("recompute demand forecasts (form)", "/erp/analytics/forecast/recompute", {PURCHASING_EDIT}),
     api("set putaway rule", f"{PUR}/putaway-rules", {INVENTORY_CONFIGURE},
         {"warehouse": "MAIN", "category_id": "{category}", "location": "MAIN/A"}, method="PUT"),
     api("remove putaway rule", f"{PUR}/putaway-rules/{{putaway_rule}}", {INVENTORY_CONFIGURE}, method="DELETE"),
@@ -451,6 +455,11 @@ ACTIONS: list[Action] = [
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
           "owner_email": "owner-{uid}@example.com", "owner_password": PASSWORD}),
     form("rename tenant (form)", "/admin/tenants/{child_tenant}", {TENANTS_MANAGE}, {"name": "Matrix Nord"}),
+    # ---- order-to-cash reconciliation: gateway settlement reports ----
+    api("import settlement report", "/api/v1/accounting/settlements", {ACCOUNTING_MANAGE},
+        {"content": SETTLEMENT_CSV, "file_name": "settlement.csv"}),
+    form("import settlement report (form)", "/erp/accounting/reconciliation/settlements", {ACCOUNTING_MANAGE},
+         files={"file": ("settlement.csv", SETTLEMENT_CSV.encode(), "text/csv")}),
     # ---- inventory valuation and landed costs ----
     api("set valuation method", "/api/v1/accounting/valuation/method", {ACCOUNTING_MANAGE}, {"method": "average"},
         method="PUT"),
@@ -459,6 +468,19 @@ ACTIONS: list[Action] = [
         {"kind": "freight", "amount": "3.00", "currency": "EUR", "basis": "quantity", "receipts": ["{receipt}"]}),
     form("apply landed cost (form)", "/erp/accounting/landed-costs/new", {ACCOUNTING_MANAGE},
          {"kind": "freight", "amount": "3.00", "currency": "EUR", "basis": "quantity", "receipts": "{receipt}"}),
+    # ---- chart of accounts and accounting periods ----
+    api("add ledger account", "/api/v1/accounting/accounts", {ACCOUNTING_MANAGE},
+        {"code": "A{uid}", "name": "Matrix costs", "type": "expense"}),
+    api("change ledger account", "/api/v1/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
+        {"name": "Sundry"}, method="PATCH"),
+    form("add ledger account (form)", "/erp/accounting/accounts", {ACCOUNTING_MANAGE},
+         {"code": "F{uid}", "name": "Matrix costs", "type": "expense"}),
+    form("change ledger account (form)", "/erp/accounting/accounts/{ledger_account}", {ACCOUNTING_MANAGE},
+         {"active": "no"}),
+    api("close accounting period", "/api/v1/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
+    api("reopen accounting period", "/api/v1/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
+    form("close accounting period (form)", "/erp/accounting/periods/{open_period}/close", {ACCOUNTING_MANAGE}),
+    form("reopen accounting period (form)", "/erp/accounting/periods/{closed_period}/reopen", {ACCOUNTING_MANAGE}),
 ]
 
 
@@ -518,6 +540,9 @@ class Scene:
     warehouse: str = "MAIN"  # by code: the warehouse routes take an id or a code
     tax_class: int = 0  # a tax class nothing is in, and a tax rate (billing/tax_services.py)
     tax_rate: int = 0
+    open_period: str = ""  # an ended month still open (YYYY-MM)
+    closed_period: str = ""  # a month closed (YYYY-MM)
+    ledger_account: str = "6900"  # an account of the default chart, by code
 
 
 def build_scene(ctx: TenantCtx, app: Any) -> Scene:
@@ -544,7 +569,16 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
                      slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
                      owner_email="kim@example.com", owner_password=PASSWORD)),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
-                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx))
+                 channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx),
+                 **accounting_scene(ctx))
+
+
+def accounting_scene(ctx: TenantCtx) -> dict[str, str]:
+    """Last month still open, the month before it closed."""
+    last = periods_domain.previous_month(periods_domain.month_of(date.today()))
+    closed = periods_domain.previous_month(last)
+    perform(ctx.engine, ctx.actor, periods.close_period, closed)
+    return {"open_period": periods_domain.label(last), "closed_period": periods_domain.label(closed)}
 
 
 def channel_sync_scene(ctx: TenantCtx) -> int:
@@ -882,13 +916,14 @@ def _shape(method: str, url: str) -> tuple[str, str]:
 
 
 def _covered() -> set[tuple[str, str]]:
+    from tests.analytics.test_anomalies_permissions import ACTIONS as ALERT_ACTIONS  # imports this module
     from tests.documents.test_permission_matrix_documents import ACTIONS as DOCUMENT_ACTIONS  # imports this module
     from tests.fulfilment.test_picking_permissions import ACTIONS as FULFILMENT_ACTIONS  # imports this module
     from tests.returns.test_permission_matrix_returns import ACTIONS as RETURN_ACTIONS  # imports this module
     from tests.web.mobile.test_mobile_permissions import ACTIONS as MOBILE_ACTIONS  # imports this module
 
     rows = ACTIONS + [a for a, _ in ORDER_ACTIONS] + RETURN_ACTIONS + FULFILMENT_ACTIONS + MOBILE_ACTIONS
-    rows += DOCUMENT_ACTIONS
+    rows += DOCUMENT_ACTIONS + ALERT_ACTIONS
     shapes = {_shape(a.method if a.via == "api" else "POST", a.url) for a in rows}
     # Rows use a SKU code where the route takes one.
     shapes |= {(m, re.sub(r"/skus/SKU-\d+/", "/skus/{}/", u)) for m, u in shapes}

@@ -262,6 +262,9 @@ PUBLIC_PATHS = {"/", "/healthz", "/readyz", "/metrics", "/login", "/login/code",
 SHOWS_NO_TENANT_DATA: set[str] = {"/pay/test/{reference}", "/api/v1/labels/layouts", "/api/v1/accounting/journal.csv",
                                   "/api/v1/accounting/journal", "/api/v1/events/schema",
                                   "/api/v1/accounting/valuation/method"}
+# The trial balance, chart of accounts and periods likewise (tests/billing/test_accounts.py, test_periods.py).
+SHOWS_NO_TENANT_DATA |= {"/api/v1/accounting/trial-balance", "/api/v1/accounting/trial-balance.csv",
+                         "/api/v1/accounting/accounts", "/api/v1/accounting/periods"}
 # Query parameters that name an object: B's value is tried on every route that takes one.
 OBJECT_QUERY: dict[str, Callable[[Data], Any]] = {
     "sku": lambda d: d.sku_code,

@@ -19,6 +19,7 @@ from stockyard.core.actor import Actor, system_actor
 from stockyard.core.errors import Conflict
 from stockyard.core.progress import Advance, Steps
 from stockyard.core.uow import UnitOfWork, perform, read
+from stockyard.demo.accounting import close_books
 from stockyard.demo.after_sales import send_back
 from stockyard.demo.alerts_and_settlement import stage as stage_alerts_and_settlement
 from stockyard.demo.history import tell_history
@@ -100,6 +101,7 @@ def build_demo(engine: Engine, progress: "Progress | None" = None, base_url: str
     advance = steps.task("Event consumers catch up", 1)
     dispatch_job(engine)
     advance(1)
+    close_books(engine, staff["owner"], steps)
     return _summary(engine, staff["owner"], api_key, base_url)
 
 

@@ -127,6 +127,12 @@ class JournalEntryPosted(Payload):
     source_event_type: str | None = None
 
 
+class ForecastsRecomputed(Payload):
+    count: int = Field(description="forecasts made, one per SKU and warehouse that shipped in the history window")
+    computed_at: str
+    last_week: str = Field(description="the Monday of the newest complete week learnt from")
+
+
 class LandedCostApplied(Payload):
     landed_cost_id: int
     number: str
@@ -182,6 +188,7 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
     (JournalEntryPosted, ["journal.entry_posted.v1"]),
     (LandedCostApplied, ["landed_cost.applied.v1"]),
     (ValuationMethodChanged, ["valuation.method_changed.v1"]),
+    (ForecastsRecomputed, ["demand.forecasts_recomputed.v1"]),
     (DeadLetterAction, _types("integration.dead_letter_replayed.v1 integration.dead_letter_discarded.v1")),
     (RecordChanged, _types(
         "account.created.v1 account.updated.v1 accounting_period.closed.v1 accounting_period.reopened.v1 "
