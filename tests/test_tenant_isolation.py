@@ -25,7 +25,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -303,7 +303,7 @@ PLAIN_QUERY: dict[str, str | None] = {
         "q", "page", "per_page", "page_no", "state", "sort", "next", "token", "short", "reason", "document_type",
         "document_id", "since", "until", "quantity", "currency", "on", "kind", "include_revoked", "tab", "country",
         "postcode", "region", "basis", "active", "status", "age", "older_than_days", "placed_after", "placed_before",
-        "drift", "days", "cover_days", "dead_page")
+        "drift", "days", "cover_days", "demand", "dead_page")
 } | {"gateway": "test", "start": None, "end": None}  # start/end: the journal's period (sent as from= and to=)
 PLAIN_QUERY |= {"as_of": None, "receipt": None}  # the valuation report's day, the landed-cost form's receipt
 PLAIN_QUERY |= {"doc_type": None, "what": None}  # documents of one type, the label print page's source
@@ -316,6 +316,23 @@ def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 20), (120, 20, 20)).save(out, "PNG")
     return out.getvalue()
+
+
+def forecast_scene(engine: Engine, actor: Any, d: Data) -> None:
+    """A unit shipped last week, so that the SKU has a demand forecast in its warehouse."""
+    from stockyard.analytics.forecast import recompute_forecasts
+    from stockyard.analytics.forecast_domain import week_start
+    from stockyard.core.clock import as_of
+    from stockyard.inventory.domain import Move, Reason, Status, Usage
+    from stockyard.inventory.ledger import Posting, post_moves
+    from stockyard.inventory.refs import resolve_location, virtual_place
+
+    tuesday = week_start(date.today()) - timedelta(days=6)
+    with as_of(datetime.combine(tuesday, time(10))), UnitOfWork(engine, actor) as uow:
+        loc = resolve_location(uow, d.location_code)
+        post_moves(uow, [Move(d.sku, 1, loc.place, virtual_place(uow, Usage.CUSTOMER), Status.SELLABLE,
+                              Status.SELLABLE)], Posting(Reason.SHIPMENT))
+    perform(engine, actor, recompute_forecasts)
 
 
 def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) -> Data:
@@ -359,6 +376,7 @@ def populate(engine: Engine, settings: Settings, mark: str, earlier: int = 0) ->
 
     do(movements.receive_stock, movements.ReceiveStock(sku=d.sku_code, location=d.location_code, quantity=20,
                                                        unit_cost=Decimal("3.50"), document_id=f"R-{mark}"))
+    forecast_scene(engine, actor, d)
     d.reservation = do(reservations.reserve_stock, reservations.ReserveStock(sku=d.sku_code, quantity=2,
                                                                              reference=f"Hold {mark}"))
     d.transfer = do(transfers.dispatch_transfer, transfers.DispatchTransfer(
