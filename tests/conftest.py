@@ -151,8 +151,11 @@ def app_for(engines: dict[str, Engine]):  # noqa: ANN201
 
 @pytest.fixture
 def client(engine: Engine, app_for) -> TestClient:  # noqa: ANN001
-    """An in-process HTTP client for the ASGI app on this test's backend (no credentials attached)."""
-    return app_for(engine)
+    """An in-process HTTP client for the ASGI app on this test's backend (no credentials attached: the app is shared
+    by the session, so a cookie a previous test signed in with is dropped)."""
+    made = app_for(engine)
+    made.cookies.clear()
+    return made
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ Demand is units shipped out of a warehouse (ledger moves of reason "shipment"), 
 HISTORY_WEEKS complete weeks, from the week of the pair's first shipment in that window on.
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from decimal import Decimal
 
 from sqlalchemy import Engine, delete, func, select
@@ -47,8 +49,8 @@ def _shipped_by_day(uow: UnitOfWork, first: date, last: date, pair: Pair | None 
     stmt = (select(_moves.c.sku_id, _locations.c.warehouse_id, when, _moves.c.quantity)
             .join(_locations, _locations.c.id == _moves.c.from_location_id)
             .where(_moves.c.tenant_id == uow.tenant_id, _moves.c.reason == Reason.SHIPMENT.value,
-                   _locations.c.warehouse_id.is_not(None), when >= datetime.combine(first, time.min),
-                   when < datetime.combine(last + timedelta(days=7), time.min)))
+                   _locations.c.warehouse_id.is_not(None), when >= datetime.combine(first, day_time.min),
+                   when < datetime.combine(last + timedelta(days=7), day_time.min)))
     if pair is not None:
         stmt = stmt.where(_moves.c.sku_id == pair[0], _locations.c.warehouse_id == pair[1])
     out: dict[Pair, dict[date, int]] = defaultdict(lambda: defaultdict(int))
@@ -81,7 +83,7 @@ def recompute_forecasts(uow: UnitOfWork) -> int:
         rows.append({
             "tenant_id": uow.tenant_id, "sku_id": sku_id, "warehouse_id": warehouse_id, "computed_at": now,
             "method": made.method, "history_weeks": made.history_weeks,
-            "last_week": datetime.combine(last, time.min),
+            "last_week": datetime.combine(last, day_time.min),
             "daily_rate": _decimal(made.daily_rate, "0.0001"), "weekly": [f"{w:.2f}" for w in made.weekly],
             "backtest_weeks": test.weeks if test else 0, "mae": _decimal(test.mae if test else None, "0.01"),
             "wape": _decimal(test.wape if test else None, "0.0001"),
@@ -105,14 +107,29 @@ def recompute_stale_forecasts(engine: Engine) -> int:
         shipping = list(uow.conn.execute(
             select(_moves.c.tenant_id).where(
                 _moves.c.reason == Reason.SHIPMENT.value,
-                _moves.c.created_at >= datetime.combine(first, time.min),
-                _moves.c.created_at < datetime.combine(last + timedelta(days=7), time.min)).distinct()).scalars())
+                _moves.c.created_at >= datetime.combine(first, day_time.min),
+                _moves.c.created_at < datetime.combine(last + timedelta(days=7), day_time.min)).distinct()).scalars())
     made = 0
     for tenant_id in shipping:
         if tenant_id in newest and newest[tenant_id] > now - STALE_AFTER:
             continue
         made += perform(engine, system_actor(tenant_id, "forecast job"), recompute_forecasts)
     return made
+
+
+_JOB_EVERY_SECONDS = 3600.0
+_last_job: float | None = None
+
+
+def forecast_job(engine: Engine) -> int:
+    """`recompute_stale_forecasts` at most once an hour per process: the jobs loop runs every few seconds, and
+    looking for stale forecasts (and fitting them) is not worth doing that often."""
+    global _last_job
+    now = time.monotonic()
+    if _last_job is not None and now - _last_job < _JOB_EVERY_SECONDS:
+        return 0
+    _last_job = now
+    return recompute_stale_forecasts(engine)
 
 
 # ---- read models --------------------------------------------------------------------------------------------------

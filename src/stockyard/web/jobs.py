@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from stockyard.analytics.anomalies import scan_anomalies_everywhere
-from stockyard.analytics.forecast import recompute_stale_forecasts
+from stockyard.analytics.forecast import forecast_job
 from stockyard.billing.test_gateway import deliver_test_gateway_webhooks
 from stockyard.catalog.listings import refresh_stale_channels
 from stockyard.integration.channels.polling import poll_channel_orders_everywhere
@@ -50,7 +50,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (poll_channel_orders_everywhere, "channels: %d orders received by polling"),
     (push_due_stock, "channels: stock and prices of %d SKUs pushed"),
     (push_due_status, "channels: %d order status updates sent"),
-    (recompute_stale_forecasts, "demand forecasts: %d made"),
+    (forecast_job, "demand forecasts: %d made"),
     (scan_anomalies_everywhere, "anomaly alerts: %d raised"),
 ]
 
