@@ -29,7 +29,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Result, cpu_snapshot, fresh_database  # noqa: E402
 
-from catalog import HOST, WORDS, Catalog, build  # noqa: E402
+from catalog import WORDS, Catalog, build, load_pages  # noqa: E402
 
 console = Console(width=160)
 # The server runs no background jobs: nothing invalidates the cache while it is measured.
@@ -47,33 +47,16 @@ def pages(cat: Catalog, count: int, rng: random.Random) -> dict[str, list[str]]:
     }
 
 
-async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], int, float]:
-    latencies: list[float] = []
-    failures = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Host": HOST}, limits=limits,
-                                 timeout=60) as client:
-        remaining = iter(paths)
-
-        async def worker() -> None:
-            nonlocal failures
-            for path in remaining:
-                t0 = time.perf_counter()
-                response = await client.get(path)
-                latencies.append(time.perf_counter() - t0)
-                failures += response.status_code != 200
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return latencies, failures, time.perf_counter() - t0
+def ok(response: httpx.Response) -> bool:
+    return response.status_code == 200
 
 
 def measure(name: str, server_pid: int, port: int, distinct: list[str], requests: int, concurrency: int,
             rng: random.Random) -> Result:
-    asyncio.run(_load(port, distinct, concurrency))  # every page once: what a cache then holds
+    asyncio.run(load_pages(port, distinct, concurrency, ok))  # every page once: what a cache then holds
     paths = [rng.choice(distinct) for _ in range(requests)]
     cpu0 = cpu_snapshot(server_pid)
-    latencies, failures, seconds = asyncio.run(_load(port, paths, concurrency))
+    latencies, failures, seconds = asyncio.run(load_pages(port, paths, concurrency, ok))
     return Result(name, len(latencies), seconds, latencies, failures, cpu_snapshot(server_pid) - cpu0)
 
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -249,7 +250,13 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
-async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], int, float]:
+def shows_cards(response: httpx.Response) -> bool:
+    return response.status_code == 200 and 'class="card"' in response.text
+
+
+async def load_pages(port: int, paths: list[str], concurrency: int,
+                     page_ok: Callable[[httpx.Response], bool] = shows_cards) -> tuple[list[float], int, float]:
+    """GETs `paths` with `concurrency` clients at once: (latencies, pages not ok, seconds)."""
     latencies: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -263,8 +270,7 @@ async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[flo
                 t0 = time.perf_counter()
                 response = await client.get(path)
                 latencies.append(time.perf_counter() - t0)
-                if response.status_code != 200 or 'class="card"' not in response.text:
-                    failures += 1
+                failures += not page_ok(response)
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -272,9 +278,9 @@ async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[flo
 
 
 def measure(name: str, server: subprocess.Popen[bytes], port: int, paths: list[str], concurrency: int) -> Result:
-    asyncio.run(_load(port, paths[: max(20, len(paths) // 10)], concurrency))  # warm up
+    asyncio.run(load_pages(port, paths[: max(20, len(paths) // 10)], concurrency))  # warm up
     cpu0 = cpu_snapshot(server.pid)
-    latencies, failures, seconds = asyncio.run(_load(port, paths, concurrency))
+    latencies, failures, seconds = asyncio.run(load_pages(port, paths, concurrency))
     return Result(f"{name}, c={concurrency}", latencies, seconds, failures, cpu_snapshot(server.pid) - cpu0)
 
 
