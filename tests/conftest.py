@@ -7,6 +7,7 @@ PostgreSQL runs when STOCKYARD_TEST_DATABASE_URL is set; with CI=true a missing 
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,28 @@ def engine(request: pytest.FixtureRequest, engines: dict[str, Engine],
         upgrade(made)
         engines[backend] = made
     return engines[backend]
+
+
+@contextmanager
+def private_engine(backend: str, directory: Path, label: str) -> Iterator[Engine]:
+    """A migrated database nothing else uses, for tests whose background jobs scan every tenant: they must not
+    meet (or touch) the rows of the other tests in this process. Dropped afterwards."""
+    name = ""
+    if backend == "postgresql":
+        name = f"{make_url(PG_URL).database}_{label}_{_worker()}_{os.getpid()}"
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{directory / f'{label}.db'}"
+    made = create_db_engine(url, pool_size=10, max_overflow=20)
+    try:
+        upgrade(made)
+        yield made
+    finally:
+        made.dispose()
+        if name:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -18,12 +18,9 @@ from pathlib import Path
 import pika
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from stockyard.core.db import create_db_engine
-from stockyard.core.migrate import upgrade
 from stockyard.core.uow import UnitOfWork
-from tests.conftest import IN_CI, PG_URL, _admin
+from tests.conftest import IN_CI, PG_URL, private_engine
 from tests.integration import backbone_consumers
 
 BROKER_URL = os.environ.get("STOCKYARD_TEST_BROKER_URL", "")
@@ -49,23 +46,9 @@ def require_broker() -> str:
 
 def worker_database(tmp: Path) -> Iterator[Engine]:
     """A migrated database for the worker subprocesses (their own, so nothing else's events are relayed)."""
-    name = ""
-    if PG_URL:
-        name = f"{make_url(PG_URL).database}_broker_{os.getpid()}"
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{name}"')
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp / 'broker.db'}"
-    engine = create_db_engine(url, pool_size=5, max_overflow=10)
-    upgrade(engine)
-    backbone_consumers.create_tables(engine)
-    try:
+    with private_engine("postgresql" if PG_URL else "sqlite", tmp, "broker") as engine:
+        backbone_consumers.create_tables(engine)
         yield engine
-    finally:
-        engine.dispose()
-        if name:
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

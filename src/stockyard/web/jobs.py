@@ -71,21 +71,27 @@ def run_jobs_once(engine: Engine) -> list[str]:
 
 
 class JobRunner:
+    """Runs every job, waits `interval`, again. Stopping lets the round in progress finish: the jobs run in a worker
+    thread that cancelling cannot stop, and a round left running after shutdown would go on writing."""
+
     def __init__(self, engine: Engine, interval: float) -> None:
         self.engine = engine
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
+            self._task = None
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await asyncio.to_thread(run_jobs_once, self.engine)
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
