@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import Engine, select, text
 
-from stockyard.billing import journal, periods
+from stockyard.billing import journal, periods, valuation
 from stockyard.billing import journal_domain as jd
 from stockyard.billing import periods_domain as pd
 from stockyard.billing.journal import journal_rows
@@ -166,6 +167,10 @@ def _the_shop_sells(engine: Engine, owner: Actor, summary: list[str]) -> None:
     assert total.debit == total.credit > 0 and total.closing == 0
     posted = {r.account for r in balance}
     assert {jd.INVENTORY, jd.GOODS_RECEIVED_NOT_INVOICED, jd.COGS, jd.REVENUE, jd.WRITE_OFFS} <= posted
+    # The books' inventory is the stock at cost: every unit that left (our shipments and reservations consumed
+    # for outside orders alike) left at cost.
+    inventory = sum((r.closing for r in balance if r.account == jd.INVENTORY), Decimal(0))
+    assert inventory == read(engine, owner, valuation.valuation_report, today).total_value
     closed = [p.label for p in read(engine, owner, periods.list_periods) if p.closed]
     assert closed == [pd.label(pd.previous_month(pd.previous_month(pd.month_of(today))))]
 

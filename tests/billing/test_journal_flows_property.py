@@ -25,7 +25,7 @@ from stockyard.core.clock import utcnow
 from stockyard.core.errors import DomainError
 from stockyard.core.uow import perform, read
 from stockyard.integration.dispatch import drain
-from stockyard.inventory import counts
+from stockyard.inventory import counts, reservations
 from stockyard.inventory.domain import STOCKED_USAGES
 from stockyard.inventory.models import Location, StockLevel
 from stockyard.inventory.movements import WriteOffStock, write_off_stock
@@ -58,11 +58,13 @@ skus = st.sampled_from(sorted(COSTS))
 receipt = st.tuples(st.just("receive"), skus, st.integers(1, 6))
 write_off = st.tuples(st.just("write_off"), skus, st.integers(1, 3))
 count = st.tuples(st.just("count"), skus, st.integers(-3, 3))
+# Stock reserved for an outside order system and issued by consuming the reservation (no shipment of ours).
+issue = st.tuples(st.just("issue"), skus, st.integers(1, 3))
 # An order of one or two SKUs, taken as far as `stage`: 0 placed and paid, 1 shipped, 2 invoiced, 3 returned in part
 # and refunded (the returned units graded new: restocked, or unusable: scrapped).
 order = st.tuples(st.just("order"), st.dictionaries(skus, st.integers(1, 2), min_size=1, max_size=2),
                   st.integers(0, 3), st.sampled_from(["new", "unusable"]))
-flows = st.lists(st.one_of(receipt, write_off, count, order), min_size=1, max_size=7)
+flows = st.lists(st.one_of(receipt, write_off, count, issue, order), min_size=1, max_size=7)
 
 
 @dataclass
@@ -74,10 +76,10 @@ class Run:
     def engine(self) -> Engine:
         return self.shop.ctx.engine
 
-    def attempt(self, what: str, action: Any, *args: Any) -> tuple[bool, Any]:
+    def attempt(self, what: str, action: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
         """A step the business could refuse (not enough free stock, ...): refused, it changes nothing."""
         try:
-            return True, perform(self.engine, self.shop.ctx.actor, action, *args)
+            return True, perform(self.engine, self.shop.ctx.actor, action, *args, **kwargs)
         except DomainError as error:
             self.skipped.append(f"{what}: {error.message}")
             return False, None
@@ -92,6 +94,14 @@ def _count(run: Run, sku: str, delta: int) -> None:
             count_id=count_id, location=BIN, sku=sku, counted=counted))[0]
             and run.attempt("count", counts.approve_count, count_id)[0]):
         run.attempt("count", counts.cancel_count, count_id)
+
+
+def _issue(run: Run, sku: str, quantity: int, reference: str = "EXT-1") -> None:
+    reserved, reservation_id = run.attempt("issue", reservations.reserve_stock, reservations.ReserveStock(
+        sku=sku, quantity=quantity, reference=reference))
+    if reserved:
+        run.attempt("issue", reservations.consume_reservation, reservation_id, document_type="order",
+                    document_id=reference)
 
 
 def _order(run: Run, quantities: dict[str, int], stage: int, grade: str) -> None:
@@ -159,6 +169,8 @@ def test_every_flow_posts_balanced_entries_and_inventory_follows_the_stock(
                                                                     reason="damaged"))
         elif step[0] == "count":
             _count(run, step[1], step[2])
+        elif step[0] == "issue":
+            _issue(run, step[1], step[2])
         else:
             _order(run, *step[1:])
     drain(sqlite_engine)
@@ -191,6 +203,7 @@ def test_a_run_with_every_flow_reaches_every_posting_kind(sqlite_engine: Engine)
     run.attempt("write-off", write_off_stock, WriteOffStock(sku="SKU-002", location=BIN, quantity=1, reason="lost"))
     _count(run, "SKU-003", 2)
     _count(run, "SKU-001", -1)
+    _issue(run, "SKU-002", 2, reference="ERP-77")
     drain(sqlite_engine)
     assert run.skipped == []
     with sqlite_engine.connect() as conn:
@@ -198,9 +211,14 @@ def test_a_run_with_every_flow_reaches_every_posting_kind(sqlite_engine: Engine)
             JournalEntry.__table__.c.tenant_id == ctx.tenant_id)).scalars())
     assert kinds == {"receipt", "payment", "cogs", "invoice", "return_receipt", "return_credit", "refund",
                      "write_off", "count_gain", "count_loss"}
+    with sqlite_engine.connect() as conn:
+        issued = conn.execute(select(JournalEntry.__table__.c.kind).where(
+            JournalEntry.__table__.c.tenant_id == ctx.tenant_id,
+            JournalEntry.__table__.c.reference == "order ERP-77")).scalars().all()
+    assert issued == ["cogs"]  # the outside order's units left the books at cost
     today = utcnow().date()
     balance = read(sqlite_engine, ctx.actor, journal.trial_balance, today, today)
     inventory = sum((r.closing for r in balance if r.account == jd.INVENTORY), Decimal(0))
-    # SKU-001: 8 - 2 shipped + 2 returned - 2 scrapped - 1 counted missing; SKU-002: 8 - 1 shipped - 1 lost;
-    # SKU-003: 8 - 2 shipped + 2 returned and restocked + 2 counted found.
-    assert inventory == _stock_value(run) == 5 * COSTS["SKU-001"] + 6 * COSTS["SKU-002"] + 10 * COSTS["SKU-003"]
+    # SKU-001: 8 - 2 shipped + 2 returned - 2 scrapped - 1 counted missing; SKU-002: 8 - 1 shipped - 1 lost
+    # - 2 issued to the outside order; SKU-003: 8 - 2 shipped + 2 returned and restocked + 2 counted found.
+    assert inventory == _stock_value(run) == 5 * COSTS["SKU-001"] + 4 * COSTS["SKU-002"] + 10 * COSTS["SKU-003"]

@@ -130,9 +130,11 @@ def draft_for(uow: UnitOfWork, event: Event) -> tuple[jd.Draft | None, int | Non
 
 
 STOCK_CHANGED = "stock.changed.v1"
-# Stock flows with a counterpart outside the books' inventory; shipments and return receipts post from their own
-# documents' events above, moves between locations change no account.
-STOCK_REASONS = frozenset({Reason.RECEIPT.value, Reason.WRITE_OFF.value, Reason.COUNT_ADJUSTMENT.value})
+# Stock flows with a counterpart outside the books' inventory; our shipments and return receipts post from their own
+# documents' events above, moves between locations change no account. Shipment moves of any other document (a
+# reservation consumed through the API by an outside order system) are goods sold all the same: they post COGS here.
+STOCK_REASONS = frozenset({Reason.RECEIPT.value, Reason.WRITE_OFF.value, Reason.COUNT_ADJUSTMENT.value,
+                           Reason.SHIPMENT.value})
 
 
 def _uncosted(uncosted: int) -> str:
@@ -145,7 +147,8 @@ def stock_drafts(uow: UnitOfWork, event: Event) -> list[tuple[jd.Draft, datetime
     p, tenant = event.payload, event.tenant_id
     reason = p.get("reason")
     ids = [int(i) for i in p.get("move_ids", [])]
-    if reason not in STOCK_REASONS or not ids:
+    if reason not in STOCK_REASONS or not ids or (reason == Reason.SHIPMENT.value
+                                                   and p.get("document_type") == SHIPMENT_DOCUMENT):
         return []
     moves = uow.conn.execute(
         select(_MOVES.c.id, _MOVES.c.sku_id, _MOVES.c.quantity, _MOVES.c.unit_cost, _MOVES.c.note, _MOVES.c.occurred_at,
@@ -163,6 +166,10 @@ def stock_drafts(uow: UnitOfWork, event: Event) -> list[tuple[jd.Draft, datetime
         cost, uncosted = _moved_cost(uow, tenant, list(moves))
         found.append(jd.receipt_entry(currency, cost, reference=document,
                                       memo=f"goods received: {units} unit(s){_uncosted(uncosted)}"))
+    elif reason == Reason.SHIPMENT.value:
+        cost, uncosted = _moved_cost(uow, tenant, list(moves))
+        found.append(jd.cogs_entry(currency, cost, reference=document,
+                                   memo=f"{units} unit(s) issued to {document}{_uncosted(uncosted)}"))
     elif reason == Reason.WRITE_OFF.value:
         cost, uncosted = _moved_cost(uow, tenant, list(moves))
         notes = "; ".join(sorted({m.note for m in moves if m.note}))
