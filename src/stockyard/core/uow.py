@@ -29,6 +29,7 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._session: Session | None = None
         self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
 
     @property
     def tenant_id(self) -> int:
@@ -100,12 +101,21 @@ class UnitOfWork:
             self._conn = None
             self._session = None
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed, never if it rolls back: for effects outside the
+        database (a metric) that a transaction retried from the start must not count twice."""
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
         if self._session is not None:
             self._session.flush()
         self.conn.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     def rollback(self) -> None:
+        self._after_commit = []
         if self._conn is not None and self._conn.in_transaction():
             self._conn.rollback()
 
@@ -115,6 +125,7 @@ class UnitOfWork:
         tenants, such as creating a tenant together with its first owner. Commits or rolls back with this one."""
         inner = UnitOfWork(self.engine, actor)
         inner._conn = self.conn
+        inner._after_commit = self._after_commit
         try:
             yield inner
             if inner._session is not None:

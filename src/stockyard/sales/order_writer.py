@@ -81,7 +81,7 @@ def insert_order(uow: UnitOfWork, header: OrderHeader, lines: Sequence[NewLine])
             for line in lines]
     line_ids = list(uow.conn.execute(insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True),
                                      rows).scalars())
-    ORDERS_PLACED.labels(header.source).inc()
+    uow.after_commit(ORDERS_PLACED.labels(header.source).inc)
     return order_id, line_ids
 
 
