@@ -26,7 +26,7 @@ run: $(VENV)/.run-deps
 ## Run the whole suite (PostgreSQL too when STOCKYARD_TEST_DATABASE_URL is set).
 test: $(VENV)/.dev-deps
 	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check src tests bench migrations
