@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from stockyard.analytics.anomalies_models import AnomalyAlert
 from stockyard.core.clock import utcnow
@@ -37,5 +38,5 @@ def _scene(ctx: TenantCtx) -> Scene:
 
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
-def test_role_against_alert_form(action: Action, role: str, tenant: TenantCtx, client: TestClient) -> None:
-    check_role_request(client, action, role, tenant, _scene(tenant))
+def test_role_against_alert_form(action: Action, role: str, engine: Engine, client: TestClient) -> None:
+    check_role_request(client, action, role, engine, _scene)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import (
@@ -102,6 +103,5 @@ def returns_roles(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
-def test_role_against_returns_request(action: Action, role: str, tenant: TenantCtx, client: TestClient) -> None:
-    scene = build_scene(tenant)
-    check_role_request(client, action, role, tenant, scene)
+def test_role_against_returns_request(action: Action, role: str, engine: Engine, client: TestClient) -> None:
+    check_role_request(client, action, role, engine, build_scene)
