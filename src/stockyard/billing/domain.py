@@ -50,6 +50,15 @@ def _amount(value: str) -> str:
     return str(amount.quantize(Decimal("0.01")))
 
 
+def _whole_days(low: int, high: int) -> Check:
+    def check(value: str) -> str:
+        if not value.strip().isdigit() or not low <= int(value) <= high:
+            raise ValueError(f"must be a whole number of days from {low} to {high}")
+        return str(int(value))
+
+    return check
+
+
 def _choice(*options: str) -> Check:
     def check(value: str) -> str:
         if value not in options:
@@ -66,6 +75,9 @@ def _prefixed(*prefixes: str) -> Check:
         return value
 
     return check
+
+
+PAYMENT_DAYS = "payment_days"  # bank transfer: an order not paid within them is cancelled (sales/jobs.py)
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,8 @@ GATEWAYS: dict[str, GatewaySpec] = {
             FieldSpec("account_holder", "Account holder", _text(140), required=True),
             FieldSpec("iban", "IBAN", _iban, required=True),
             FieldSpec("bic", "BIC", _bic),
+            FieldSpec(PAYMENT_DAYS, "Days to pay before an unpaid order is cancelled (empty: staff decide)",
+                      _whole_days(1, 90)),
             FieldSpec("instructions", "Instructions for the customer", _text(1000)),
         )),
         GatewaySpec("cash_on_delivery", "Cash on delivery", settings=(

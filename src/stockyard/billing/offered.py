@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from stockyard.billing.domain import AVAILABLE_GATEWAYS, GATEWAYS
+from stockyard.billing.domain import AVAILABLE_GATEWAYS, GATEWAYS, PAYMENT_DAYS
 from stockyard.billing.models import PaymentMethod
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import ORDERS_PLACE
@@ -49,6 +49,9 @@ def _instructions(gateway: str, settings: dict[str, str]) -> str:
                  f"IBAN: {settings.get('iban', '')}"]
         if settings.get("bic"):
             parts.append(f"BIC: {settings['bic']}")
+        if settings.get(PAYMENT_DAYS):
+            parts.append(f"Please pay within {settings[PAYMENT_DAYS]} days of ordering; an order not paid by then is "
+                         "cancelled.")
         return "\n".join(p for p in parts if p)
     if gateway == "cash_on_delivery" and settings.get("fee"):
         return f"A fee of {settings['fee']} is collected on delivery."

@@ -81,6 +81,35 @@ def cancel_unconfirmed_orders_everywhere(engine: Engine) -> int:
     return len(rows)
 
 
+def cancel_overdue_transfer_orders_everywhere(engine: Engine) -> int:
+    """Orders to be paid by bank transfer whose payment has not arrived within the method's `payment_days` are
+    cancelled, so their stock goes back on sale; a method without the setting leaves them to staff. An order with
+    any money recorded against it is left alone. Returns how many."""
+    from stockyard.billing.domain import PAYMENT_DAYS
+    from stockyard.billing.models import Payment, PaymentMethod
+    from stockyard.sales.orders import cancel_order
+
+    o, p, m = Order.__table__, Payment.__table__, PaymentMethod.__table__
+    now = utcnow()
+    with UnitOfWork(engine, readonly=True) as uow:
+        methods = [(r.id, int(r.settings[PAYMENT_DAYS])) for r in uow.conn.execute(
+            select(m.c.id, m.c.settings).where(m.c.gateway == "manual_bank_transfer"))
+            if (r.settings or {}).get(PAYMENT_DAYS)]
+        money_in = exists().where(p.c.order_id == o.c.id, or_(p.c.captured_amount > 0,
+                                                               p.c.state.in_(("authorized", "captured"))))
+        overdue = []
+        for method_id, days in methods:
+            overdue += [(r.tenant_id, r.id, days) for r in uow.conn.execute(
+                select(o.c.tenant_id, o.c.id).where(
+                    o.c.payment_method_id == method_id, o.c.status == Status.AWAITING_PAYMENT.value,
+                    o.c.placed_at < now - timedelta(days=days), ~money_in)
+                .order_by(o.c.id).limit(BATCH))]
+    for tenant_id, order_id, days in overdue:
+        perform(engine, system_actor(tenant_id, "unpaid transfer job"), cancel_order, order_id,
+                f"the bank transfer did not arrive within {days} days")
+    return len(overdue)
+
+
 def recover_stalled_checkouts(engine: Engine) -> int:
     """Checkouts that claimed their cart and never finished (the process died while the payment provider answered)
     give the cart back and reverse whatever the provider authorised. The cart is given back first, so that a

@@ -21,6 +21,7 @@ from stockyard.integration.webhooks.delivery import deliver_due_webhooks
 from stockyard.inventory.jobs import release_expired_reservations
 from stockyard.sales.jobs import (
     allocate_backorders_everywhere,
+    cancel_overdue_transfer_orders_everywhere,
     cancel_unconfirmed_orders_everywhere,
     confirm_paid_orders_everywhere,
     recover_stalled_checkouts,
@@ -44,6 +45,7 @@ JOBS: list[tuple[Callable[[Engine], Any], str]] = [
     (_webhooks, "test gateway webhooks: %d delivered"),
     (confirm_paid_orders_everywhere, "%d orders moved on after their payment was confirmed"),
     (cancel_unconfirmed_orders_everywhere, "cancelled %d orders whose payment was never confirmed"),
+    (cancel_overdue_transfer_orders_everywhere, "cancelled %d orders whose bank transfer never arrived"),
     (refresh_stale_channels, "listing prices refreshed for %d channels"),
     (deliver_due_webhooks, "outbound webhooks: %d delivered"),
     (dispatch_job, "integration: %d events handled by their consumers"),
