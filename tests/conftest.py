@@ -27,6 +27,8 @@ from stockyard.web.app import create_app
 # Cheap password hashing for the many test users (a setting, read like any other; production keeps the default).
 os.environ.setdefault("STOCKYARD_ARGON2_TIME_COST", "1")
 os.environ.setdefault("STOCKYARD_ARGON2_MEMORY_KIB", "1024")
+# The tests' stores, sites and webhook receivers listen on loopback; tests/core/test_outbound.py turns the guard on.
+os.environ.setdefault("STOCKYARD_OUTBOUND_PRIVATE_ALLOWED", "true")
 
 PG_URL = os.environ.get("STOCKYARD_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"

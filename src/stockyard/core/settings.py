@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # profile turns it on (deploy/local-cluster.sh: 60): its figures then lag a change until a worker handles the
     # change's event. Carts and orders never read the cache.
     read_cache_seconds: float = Field(default=0.0, ge=0)
+    # Outbound calls to addresses staff typed in (webhook endpoints, connected sites) go to public addresses only,
+    # so a URL cannot reach this server's own services or the private network (core/outbound.py). True lets them
+    # reach private and loopback addresses: for a site on the same network, and for tests and local development.
+    outbound_private_allowed: bool = False
 
     def resolved_database_url(self) -> str:
         if self.database_url:

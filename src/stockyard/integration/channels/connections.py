@@ -23,6 +23,7 @@ from sqlalchemy import Engine, Select, func, insert, select, update
 from stockyard.core.clock import utcnow
 from stockyard.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from stockyard.core.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from stockyard.core.outbound import check_public_url
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import CHANNELS_MANAGE
@@ -115,6 +116,7 @@ def _check_unique(uow: UnitOfWork, cmd: ConnectionIn, connection_id: int | None 
 
 def create_connection(uow: UnitOfWork, cmd: ConnectionIn) -> CreatedConnection:
     uow.require(CHANNELS_MANAGE)
+    check_public_url(cmd.base_url, "base_url")
     _check_channel(uow, cmd.channel_id)
     _check_unique(uow, cmd)
     secret = secrets.token_urlsafe(32)
@@ -141,6 +143,7 @@ def _row(uow: UnitOfWork, connection_id: int, *, lock: bool = False) -> Any:
 def update_connection(uow: UnitOfWork, connection_id: int, cmd: ConnectionIn) -> None:
     uow.require(CHANNELS_MANAGE)
     _row(uow, connection_id, lock=True)
+    check_public_url(cmd.base_url, "base_url")
     _check_channel(uow, cmd.channel_id)
     _check_unique(uow, cmd, connection_id)
     values = {"channel_id": cmd.channel_id, "name": cmd.name, "adapter": cmd.adapter, "base_url": cmd.base_url,

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, update
 
 from stockyard.core.clock import utcnow
 from stockyard.core.errors import Conflict, DomainError
+from stockyard.core.outbound import outbound_client
 from stockyard.core.uow import UnitOfWork
 from stockyard.integration.channels.adapters.orders import OrderAdapter, order_adapter
 from stockyard.integration.channels.connections import ConnectionAuth, connection_for_webhook
@@ -60,7 +61,7 @@ class HttpOrderPoller:
         self.client = client
 
     def fetch_orders(self, cursor: str | None) -> FetchedOrders:
-        client = self.client or httpx.Client(timeout=TIMEOUT_SECONDS)
+        client = self.client or outbound_client(timeout=TIMEOUT_SECONDS)
         orders: list[InboundOrder] = []
         rejected: list[tuple[str, str]] = []
         try:

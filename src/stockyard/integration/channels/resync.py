@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from stockyard.core.actor import Actor
+from stockyard.core.outbound import outbound_client
 from stockyard.core.progress import Steps
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.identity.domain import CHANNELS_MANAGE
@@ -52,7 +53,7 @@ def resync_connection(engine: Engine, actor: Actor, connection_id: int, *, clien
     name, queued = perform(engine, actor, _queue_all, connection_id)
     report = ResyncReport(connection_id, name)
     advance = (steps or Steps(None)).task(f"{name}: stock and prices", queued)
-    http = client or httpx.Client(timeout=HTTP_TIMEOUT)
+    http = client or outbound_client(timeout=HTTP_TIMEOUT)
     try:
         for _ in range(MAX_BATCHES * 10):
             done, failed = push_connection(engine, actor.tenant_id, connection_id, http)

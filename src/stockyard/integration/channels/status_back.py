@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select, update
 
 from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
+from stockyard.core.outbound import outbound_client
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.integration.channels.adapters.push import PushFailed, Site, StatusPush, pusher_for
 from stockyard.integration.channels.mapping import sync_settings
@@ -117,7 +118,7 @@ def push_due_status(engine: Engine, *, client: httpx.Client | None = None) -> in
     sent = 0
     blocked: set[int] = set()
     own = client is None
-    http = client or httpx.Client(timeout=HTTP_TIMEOUT)
+    http = client or outbound_client(timeout=HTTP_TIMEOUT)
     try:
         now = utcnow()
         for row in _pending_rows(engine):

@@ -26,6 +26,7 @@ from stockyard.catalog.price_lookup import unit_prices
 from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
 from stockyard.core.crypto import SecretUnreadable, decrypt_secret
+from stockyard.core.outbound import outbound_client
 from stockyard.core.uow import UnitOfWork, perform, read
 from stockyard.integration.channels.adapters.push import ItemPush, PushFailed, Site, pusher_for
 from stockyard.integration.channels.mapping import pool_of, sync_settings
@@ -284,7 +285,7 @@ def push_due_stock(engine: Engine, *, connection_id: int | None = None, client: 
     """The job: push every connection's due SKUs. How many SKUs were pushed."""
     pushed = 0
     own = client is None
-    http = client or httpx.Client(timeout=HTTP_TIMEOUT)
+    http = client or outbound_client(timeout=HTTP_TIMEOUT)
     try:
         for tenant_id, conn_id in _due_connections(engine, utcnow(), connection_id):
             for _ in range(MAX_BATCHES):  # batch after batch, until nothing is due or a batch fails

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from stockyard.catalog.models import Sku
 from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
+from stockyard.core.outbound import outbound_client
 from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork, read, requires
 from stockyard.identity.domain import INTEGRATION_VIEW
@@ -119,7 +120,7 @@ def read_site_levels(engine: Engine, actor: Actor, connection_id: int, rows: lis
     actor.require(INTEGRATION_VIEW)
     if not rows:
         return rows, ""
-    http = client or httpx.Client(timeout=HTTP_TIMEOUT)
+    http = client or outbound_client(timeout=HTTP_TIMEOUT)
     try:
         site = read(engine, actor, _site, connection_id)
         shown = pusher_for(site.adapter).read_levels(http, site, [

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from stockyard.core.actor import system_actor
 from stockyard.core.clock import utcnow
+from stockyard.core.outbound import outbound_client
 from stockyard.core.uow import UnitOfWork, perform
 from stockyard.integration.webhooks import domain
 from stockyard.integration.webhooks.services import Due, Outcome, claim_due, record_attempt
@@ -56,7 +57,7 @@ def deliver_due_webhooks(engine: Engine, *, now: datetime | None = None, client:
     if not due:
         return 0
     own = client is None
-    http = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    http = client or outbound_client(timeout=TIMEOUT, follow_redirects=False)
     delivered = 0
     try:
         for item in due:

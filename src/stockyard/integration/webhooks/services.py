@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from stockyard.core.clock import utcnow
 from stockyard.core.crypto import decrypt_secret, encrypt_secret
 from stockyard.core.errors import Conflict, NotFound
+from stockyard.core.outbound import check_public_url
 from stockyard.core.outbox import add_event
 from stockyard.core.pagination import Page, paginate, sorted_by
 from stockyard.core.uow import UnitOfWork, requires
@@ -58,6 +59,7 @@ def _load(uow: UnitOfWork, subscription_id: int) -> WebhookSubscription:
 def create_subscription(uow: UnitOfWork, cmd: SubscriptionIn) -> Created:
     uow.require(INTEGRATION_MANAGE)
     url, types = domain.check_url(cmd.url), domain.check_event_types(cmd.event_types)
+    check_public_url(url, "url")
     secret = domain.new_secret()
     sub = WebhookSubscription(tenant_id=uow.tenant_id, url=url, event_types=types,
                               description=cmd.description.strip(), active=cmd.active,
@@ -73,6 +75,7 @@ def update_subscription(uow: UnitOfWork, subscription_id: int, cmd: Subscription
     uow.require(INTEGRATION_MANAGE)
     sub = _load(uow, subscription_id)
     url, types = domain.check_url(cmd.url), domain.check_event_types(cmd.event_types)
+    check_public_url(url, "url")
     before = subscription_dict(sub)
     if cmd.active and not sub.active:
         sub.consecutive_failures, sub.disabled_reason = 0, ""
