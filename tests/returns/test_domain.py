@@ -82,6 +82,22 @@ def test_returning_everything_with_shipping_refunds_exactly_the_order_total(orde
                         include_shipping=True, order_total=total, already_refunded=Decimal(0)) == total
 
 
+def test_each_returned_line_is_refunded_with_the_tax_of_its_own_rate() -> None:
+    """Prices without tax: 100.00 at 19 % and 100.00 at 7 % were paid as 119.00 + 107.00 (and 10.00 shipping, taxed
+    half at each rate: 5.95 + 5.35). The order's fallback rate (20 %) applies to neither."""
+    lines = [RefundLine(1, Decimal("100.00"), Decimal("0.19")), RefundLine(1, Decimal("100.00"), Decimal("0.07"))]
+
+    def limit(returned: list[RefundLine], include_shipping: bool = False) -> Decimal:
+        return refund_limit(returned, tax_rate=Decimal("0.20"), prices_include_tax=False, shipping=Decimal("10.00"),
+                            include_shipping=include_shipping, order_total=Decimal("237.30"),
+                            already_refunded=Decimal(0))
+
+    assert limit(lines[:1]) == Decimal("119.00")
+    assert limit(lines[1:]) == Decimal("107.00")
+    assert limit(lines) == Decimal("226.00")
+    assert limit(lines, include_shipping=True) == Decimal("237.30")
+
+
 def test_check_refund_refuses_more_than_the_limit_and_nonsense() -> None:
     check_refund(Decimal("10.00"), Decimal("10.00"), "EUR")
     with pytest.raises(Conflict) as refused:

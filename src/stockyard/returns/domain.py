@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from stockyard.billing.tax_domain import LineRate
 from stockyard.core.errors import Conflict, ValidationFailed
 from stockyard.sales.domain import PricedLine, order_totals
 
@@ -154,6 +155,7 @@ def check_request(order_status: str, lines: dict[int, LineState], wanted: Sequen
 class RefundLine:
     quantity: int  # units received back
     unit_price: Decimal  # as charged on the order
+    tax_rate: Decimal | None = None  # the order line's own rate; None: the order's `tax_rate`
 
 
 def refund_limit(lines: Sequence[RefundLine], *, tax_rate: Decimal, prices_include_tax: bool,
@@ -162,7 +164,9 @@ def refund_limit(lines: Sequence[RefundLine], *, tax_rate: Decimal, prices_inclu
     """The most that may be refunded for these returned units: what the customer paid for them (tax included, by
     the same rules the order's total was computed with), plus the shipping charge when asked for, never more than
     what the order still has unrefunded."""
-    priced = [PricedLine(0, line.quantity, line.unit_price) for line in lines if line.quantity > 0]
+    priced = [PricedLine(0, line.quantity, line.unit_price,
+                         None if line.tax_rate is None else LineRate(Decimal(line.tax_rate), ""))
+              for line in lines if line.quantity > 0]
     paid_for = order_totals(priced, shipping if include_shipping else Decimal(0), tax_rate,
                             prices_include_tax).grand_total
     return max(min(paid_for, order_total - already_refunded), Decimal("0.00"))

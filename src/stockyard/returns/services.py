@@ -444,7 +444,7 @@ def _quote(uow: UnitOfWork, return_id: int, order: Row[Any]) -> RefundQuote:
                                      func.count().filter(_returns.c.refunded_shipping.is_(True))).where(
         _returns.c.tenant_id == uow.tenant_id, _returns.c.order_id == order.id)).one()
     already, shipping_taken = Decimal(others[0]), int(others[1] or 0) > 0
-    refund_lines = [RefundLine(line.received, line.unit_price) for line in lines]
+    refund_lines = [RefundLine(line.received, line.unit_price, line.tax_rate) for line in lines]
     rate = lines[0].tax_rate if lines else Decimal(0)
 
     def limit(include_shipping: bool) -> Decimal:
