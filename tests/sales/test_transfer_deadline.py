@@ -43,19 +43,20 @@ def test_an_order_not_paid_within_the_days_is_cancelled_and_its_stock_is_back_on
     _placed_days_ago(shop, in_time.order_id, 6.9)
     assert atp(shop, "SKU-001") == 2
 
-    assert cancel_overdue_transfer_orders_everywhere(shop.ctx.engine) == 1
+    assert cancel_overdue_transfer_orders_everywhere(shop.ctx.engine) >= 1  # (every tenant's, so at least ours)
     cancelled = detail(shop, overdue.order_id)
     assert cancelled.status == "cancelled"
     assert "the bank transfer did not arrive within 7 days" in cancelled.timeline[-1].note
     assert detail(shop, in_time.order_id).status == "awaiting_payment"
     assert atp(shop, "SKU-001") == 4
-    assert cancel_overdue_transfer_orders_everywhere(shop.ctx.engine) == 0
+    cancel_overdue_transfer_orders_everywhere(shop.ctx.engine)
+    assert detail(shop, in_time.order_id).status == "awaiting_payment"
 
 
 def test_without_the_setting_unpaid_orders_wait_for_staff(shop: Shop) -> None:
     waiting = checkout_order(shop, {"SKU-001": 1}, bank=True)
     _placed_days_ago(shop, waiting.order_id, 400)
-    assert cancel_overdue_transfer_orders_everywhere(shop.ctx.engine) == 0
+    cancel_overdue_transfer_orders_everywhere(shop.ctx.engine)
     assert detail(shop, waiting.order_id).status == "awaiting_payment"
 
 

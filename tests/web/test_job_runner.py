@@ -4,10 +4,21 @@ writing to the database after the app has stopped."""
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pytest
 
 from stockyard.web import jobs
+
+T = TypeVar("T")
+
+
+def run_in_own_loop(main: Callable[[], Awaitable[T]]) -> T:
+    """asyncio.run in a thread of its own: the test process's thread may have an event loop running already."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()  # type: ignore[arg-type]
 
 
 def test_stopping_waits_for_the_round_in_progress_and_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,7 +41,7 @@ def test_stopping_waits_for_the_round_in_progress_and_starts_no_other(monkeypatc
         await runner.stop()
         return time.monotonic()
 
-    stopped_at = asyncio.run(run())
+    stopped_at = run_in_own_loop(run)
     assert len(rounds) == 1
     assert rounds[0][1] <= stopped_at  # the round had finished when stop() returned
     time.sleep(0.1)
@@ -50,5 +61,5 @@ def test_a_stopped_runner_sleeping_between_rounds_stops_at_once(monkeypatch: pyt
         await runner.stop()
         return time.monotonic() - began
 
-    assert asyncio.run(run()) < 30  # not the 60 s interval
+    assert run_in_own_loop(run) < 30  # not the 60 s interval
     assert calls == [1]
