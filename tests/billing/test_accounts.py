@@ -89,7 +89,8 @@ def test_a_posting_to_an_unknown_or_inactive_account_is_refused(tenant: TenantCt
     perform(e, a, accounts.change_account, jd.INVENTORY, accounts.AccountChange(active=False))
     build_world(tenant, skus=1)
     receive(tenant, "SKU-001", "MAIN/A/01", 4, unit_cost=jd.CENT * 150)
-    drain(e)  # the receipt's posting fails while Inventory is inactive: nothing is posted, the event waits
+    # The receipt's posting fails while Inventory is inactive: nothing is posted, the event waits.
+    drain(e, tenant_id=tenant.tenant_id)
     with tenant.engine.connect() as conn:
         posted = conn.execute(select(JournalEntry.__table__.c.kind).where(
             JournalEntry.__table__.c.tenant_id == tenant.tenant_id)).scalars().all()

@@ -95,7 +95,7 @@ def invoiced_order(shop: Shop) -> Delivered:
 
 def test_an_order_paid_shipped_and_invoiced_posts_payment_cogs_and_invoice(shop: Shop) -> None:
     order = invoiced_order(shop)
-    drain(shop.ctx.engine)
+    drain(shop.ctx.engine, tenant_id=shop.ctx.tenant_id)
     ctx, head = shop.ctx, order_row(shop.ctx, order.order_id)
     kinds = by_kind(ctx)
     assert sorted(kinds) == ["cogs", "invoice", "payment", "receipt"]
@@ -136,7 +136,7 @@ def test_an_order_paid_shipped_and_invoiced_posts_payment_cogs_and_invoice(shop:
     invoice_event = next(p for p in posted if p["kind"] == "invoice")
     assert invoice_event["source_event_type"] == "invoice.issued.v1"
     assert {line["account"] for line in invoice_event["lines"]} == {"1100", "4000", "4100", "2200"}
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     assert len(entries(ctx)) == 6
 
 
@@ -154,7 +154,7 @@ def test_a_return_received_and_refunded_reverses_cost_revenue_tax_and_cash(shop:
                                                                                      grade="like new")]))
     refunded = perform(e, clerk, refund_return, return_id, RefundReturn())
     assert refunded == Decimal("20.00")
-    drain(e)
+    drain(e, tenant_id=shop.ctx.tenant_id)
     ctx, head = shop.ctx, order_row(shop.ctx, order.order_id)
     kinds = by_kind(ctx)
     assert sorted(kinds) == ["cogs", "invoice", "payment", "receipt", "refund", "return_credit", "return_receipt"]
@@ -190,7 +190,7 @@ def _backdate(engine: Engine, tenant_id: int, when: datetime) -> None:
 
 def test_the_csv_holds_the_period_and_nothing_outside_it(shop: Shop) -> None:
     invoiced_order(shop)
-    drain(shop.ctx.engine)
+    drain(shop.ctx.engine, tenant_id=shop.ctx.tenant_id)
     ctx = shop.ctx
     last_month = datetime.combine(today().replace(day=1) - timedelta(days=3), datetime.min.time()) + timedelta(
         hours=23, minutes=59, seconds=59)
@@ -226,6 +226,7 @@ def test_bad_periods_and_missing_permission_are_refused(tenant: TenantCtx) -> No
 def test_tenants_never_see_each_others_journal(shop: Shop, engine: Engine) -> None:
     invoiced_order(shop)
     other = new_tenant(engine)
-    drain(engine)
+    for tenant in (shop.ctx, other):
+        drain(engine, tenant_id=tenant.tenant_id)
     assert len(entries(shop.ctx)) == 6
     assert entries(other) == {}

@@ -173,7 +173,7 @@ def test_every_flow_posts_balanced_entries_and_inventory_follows_the_stock(
             _issue(run, step[1], step[2])
         else:
             _order(run, *step[1:])
-    drain(sqlite_engine)
+    drain(sqlite_engine, tenant_id=ctx.tenant_id)
 
     e, lines = JournalEntry.__table__, JournalLine.__table__
     with sqlite_engine.connect() as conn:
@@ -204,7 +204,7 @@ def test_a_run_with_every_flow_reaches_every_posting_kind(sqlite_engine: Engine)
     _count(run, "SKU-003", 2)
     _count(run, "SKU-001", -1)
     _issue(run, "SKU-002", 2, reference="ERP-77")
-    drain(sqlite_engine)
+    drain(sqlite_engine, tenant_id=ctx.tenant_id)
     assert run.skipped == []
     with sqlite_engine.connect() as conn:
         kinds = set(conn.execute(select(JournalEntry.__table__.c.kind).where(

@@ -27,7 +27,7 @@ def _key(tenant: TenantCtx, role: str) -> dict[str, str]:
 def test_the_csv_export_and_its_permission(tenant: TenantCtx, client: TestClient) -> None:
     shop = build_shop(tenant, stock={"SKU-001": 10, "SKU-002": 10, "SKU-003": 10})
     order = invoiced_order(shop)
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     today = utcnow().date()
     period = {"from": today.replace(day=1).isoformat(), "to": today.isoformat()}
     accountant = _key(tenant, "accountant")
@@ -74,7 +74,7 @@ def _signed_in(tenant: TenantCtx, client: TestClient, role: str) -> TestClient:
 def test_the_journal_page(tenant: TenantCtx, client: TestClient) -> None:
     shop = build_shop(tenant, stock={"SKU-001": 10, "SKU-002": 10, "SKU-003": 10})
     invoiced_order(shop)
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     accountant = _signed_in(tenant, client, "accountant")
     page = accountant.get("/erp/accounting/journal")
     assert page.status_code == 200

@@ -98,7 +98,7 @@ def test_a_closed_period_refuses_a_backdated_write_off_and_nothing_changes(stock
     perform(ctx.engine, ctx.actor, periods.reopen_period, pd.label(last_month()))
     day = last_month() + timedelta(days=9)
     perform(ctx.engine, ctx.actor, write_off_stock, _write_off(day))
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     assert _on_hand(ctx) == 8
     [entry] = _entries(ctx, "write_off")
     assert entry[0].posted_at.date() == day
@@ -145,7 +145,7 @@ def test_an_entry_for_a_closed_month_is_posted_on_the_first_open_day_with_a_memo
     perform(ctx.engine, ctx.actor, write_off_stock, _write_off(day, quantity=3))
     # The month is closed before the journal catches up with the write-off.
     perform(ctx.engine, ctx.actor, periods.close_period, last_month())
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     [entry] = _entries(ctx, "write_off")
     assert entry[0].posted_at == datetime.combine(pd.month_of(today()), time.min)
     assert f"dated {day.isoformat()} in closed period {pd.label(last_month())}" in entry[0].memo
@@ -186,7 +186,7 @@ def test_the_trial_balance_carries_balances_into_the_next_period(stocked: Tenant
     ctx = stocked
     perform(ctx.engine, ctx.actor, write_off_stock, _write_off(last_month() + timedelta(days=1), quantity=4))
     perform(ctx.engine, ctx.actor, write_off_stock, _write_off(None, quantity=2))
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     # Last month: received 25.00, wrote off 10.00; this month: wrote off 5.00.
     month, previous = pd.month_of(today()), last_month()
     before = read(ctx.engine, ctx.actor, journal.trial_balance, previous, pd.last_day(previous))
@@ -246,7 +246,7 @@ def test_the_accounting_pages_close_a_month_and_the_write_off_form_respects_it(s
                                                        "type": "expense"})
     assert bad.status_code == 409 and "exists" in bad.text
 
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     trial = owner.get("/erp/accounting/trial-balance", params={"from": last_month().isoformat(),
                                                                "to": today().isoformat()})
     assert trial.status_code == 200 and "Inventory" in trial.text and "25.00" in trial.text
@@ -270,7 +270,7 @@ def test_a_count_taken_in_a_closed_month_is_refused_and_one_in_an_open_month_is_
     assert refused.value.field == "effective_on" and _on_hand(ctx) == 10
     day = today() - timedelta(days=1) if today().day > 1 else today()
     assert perform(e, a, counts.approve_count, count_id, day) == 1
-    drain(e)
+    drain(e, tenant_id=ctx.tenant_id)
     [loss] = _entries(ctx, "count_loss")
     assert loss[0].posted_at.date() == day and _on_hand(ctx) == 7
     assert {r.account: (r.debit, r.credit) for r in loss} == {

@@ -84,12 +84,12 @@ def test_shipments_cost_by_the_method_and_the_books_match_the_report(shop: Shop,
     set_method(ctx, method)
     number = receive(shop, "SKU-001", 10, "6.00")
     delivered_order(shop, SKU_001=2, SKU_002=1)
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     assert cogs_of_shipments(ctx) == cogs
     # 30.00 freight on the 10 @ 6.00, all of them still on hand (FIFO shipped the 4.00 ones; under average the
     # receipt's own units are tracked oldest first too): all of it revalues stock, none goes to COGS
     cost_id = apply(ctx, amount=D("30.00"), receipts=[number])
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     view, lines = read(ctx.engine, ctx.actor, landed_cost.landed_cost, cost_id)
     assert (view.inventory_amount, view.cogs_amount) == (D("30.00"), D("0.00"))
     assert [(ln.receipt_number, ln.quantity, ln.on_hand_quantity, ln.amount) for ln in lines] == [
@@ -109,13 +109,13 @@ def test_a_landed_cost_on_partly_sold_goods_splits_between_stock_and_cogs(shop: 
     # revalues the 7 left (now 5.00 each), 3.00 goes to COGS
     ctx = shop.ctx
     delivered_order(shop, SKU_002=3)
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     with ctx.engine.connect() as conn:
         m = StockMove.__table__
         move_id = conn.execute(select(m.c.id).join(Sku, Sku.id == m.c.sku_id).where(
             m.c.tenant_id == ctx.tenant_id, m.c.reason == "receipt", Sku.code == "SKU-002")).scalar_one()
     cost_id = apply(ctx, kind="duty", basis="value", amount=D("10.00"), move_ids=[move_id])
-    drain(ctx.engine)
+    drain(ctx.engine, tenant_id=ctx.tenant_id)
     view, _ = read(ctx.engine, ctx.actor, landed_cost.landed_cost, cost_id)
     assert (view.inventory_amount, view.cogs_amount) == (D("7.00"), D("3.00"))
     row = next(r for r in read(ctx.engine, ctx.actor, valuation.valuation_report, utcnow().date()).rows
@@ -192,7 +192,7 @@ def test_the_report_as_of_a_past_day_and_a_backdated_write_off(tenant: TenantCtx
                 created_at=utcnow() - timedelta(days=days)))
     perform(tenant.engine, tenant.actor, write_off_stock, WriteOffStock(
         sku="SKU-001", location="MAIN/A/01", quantity=5, reason="damaged", effective_on=today - timedelta(days=2)))
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
 
     def total(day: int) -> Decimal:
         return read(tenant.engine, tenant.actor, valuation.valuation_report, today - timedelta(days=day)).total_value

@@ -56,7 +56,7 @@ def page(shop: Shop, cache: Cache, code: str) -> sq.ProductPage:
 
 
 def handle_events(shop: Shop, cache_url: str) -> None:
-    drain(shop.ctx.engine, settings=Settings(redis_url=cache_url, **SETTINGS))
+    drain(shop.ctx.engine, tenant_id=shop.ctx.tenant_id, settings=Settings(redis_url=cache_url, **SETTINGS))
 
 
 def write_off(shop: Shop, code: str, quantity: int) -> None:

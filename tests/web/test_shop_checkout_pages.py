@@ -127,7 +127,8 @@ def test_guest_adds_to_cart_checks_out_and_gets_receipt_pdf_and_mail(shop: Shop,
     pdf = b.get(f"/orders/{number}/receipt.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    drain(shop.ctx.engine, settings=Settings(var_dir=Path("var-test")))  # the consumer of order.placed.v1
+    # The consumer of order.placed.v1 sends the mail.
+    drain(shop.ctx.engine, tenant_id=shop.ctx.tenant_id, settings=Settings(var_dir=Path("var-test")))
     mails = [m for m in stored_mail(Path("var-test") / "mail", shop.ctx.tenant_id) if m.to == email]
     assert len(mails) == 1 and number in mails[0].subject and "Total: 49.90 EUR" in mails[0].body
     # The cart was used up: a new visit to /cart shows an empty cart, the stock stays with the order.

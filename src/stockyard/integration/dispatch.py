@@ -168,13 +168,15 @@ def record_failure(engine: Engine, consumer: Consumer, event: Event, outbox_id: 
 
 # ---- the embedded profile ------------------------------------------------------------------------------------------
 
-def fan_out(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> int:
-    """Relay one batch of unpublished outbox rows, in id order, to a delivery row per interested consumer, and mark
-    them published, in one transaction. How many outbox rows it relayed."""
+def fan_out(engine: Engine, consumers: Mapping[str, Consumer], batch: int, tenant_id: int | None = None) -> int:
+    """Relay one batch of unpublished outbox rows (of one tenant, if given), in id order, to a delivery row per
+    interested consumer, and mark them published, in one transaction. How many outbox rows it relayed."""
     with UnitOfWork(engine) as uow:
         conn = uow.conn
         query = (select(_outbox.c.id, _outbox.c.event_id, _outbox.c.tenant_id, _outbox.c.type)
                  .where(_outbox.c.published_at.is_(None)).order_by(_outbox.c.id).limit(batch))
+        if tenant_id is not None:
+            query = query.where(_outbox.c.tenant_id == tenant_id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = conn.execute(query).all()
@@ -190,20 +192,23 @@ def fan_out(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> in
         return len(rows)
 
 
-def _due(engine: Engine, consumers: Mapping[str, Consumer], batch: int) -> list[Any]:
+def _due(engine: Engine, consumers: Mapping[str, Consumer], batch: int, tenant_id: int | None = None) -> list[Any]:
     d = _deliveries
+    query = (select(d.c.consumer, d.c.outbox_id, _outbox.c.event_id, _outbox.c.tenant_id, _outbox.c.type,
+                    _outbox.c.payload, _outbox.c.created_at)
+             .join(_outbox, and_(_outbox.c.id == d.c.outbox_id))
+             .where(d.c.state == "pending", d.c.next_attempt_at <= utcnow(), d.c.consumer.in_(list(consumers)))
+             .order_by(d.c.outbox_id, d.c.consumer).limit(batch))
+    if tenant_id is not None:
+        query = query.where(d.c.tenant_id == tenant_id)
     with UnitOfWork(engine, readonly=True) as uow:
-        return uow.conn.execute(
-            select(d.c.consumer, d.c.outbox_id, _outbox.c.event_id, _outbox.c.tenant_id, _outbox.c.type,
-                   _outbox.c.payload, _outbox.c.created_at)
-            .join(_outbox, and_(_outbox.c.id == d.c.outbox_id))
-            .where(d.c.state == "pending", d.c.next_attempt_at <= utcnow(), d.c.consumer.in_(list(consumers)))
-            .order_by(d.c.outbox_id, d.c.consumer).limit(batch)).all()
+        return uow.conn.execute(query).all()
 
 
-def consume_due(engine: Engine, consumers: Mapping[str, Consumer], settings: Settings) -> tuple[int, int]:
-    """One batch of due deliveries, oldest event first: (attempted, handled)."""
-    rows = _due(engine, consumers, settings.relay_batch_size)
+def consume_due(engine: Engine, consumers: Mapping[str, Consumer], settings: Settings,
+                tenant_id: int | None = None) -> tuple[int, int]:
+    """One batch of due deliveries (of one tenant's events, if given), oldest event first: (attempted, handled)."""
+    rows = _due(engine, consumers, settings.relay_batch_size, tenant_id)
     handled = 0
     for row in rows:
         consumer, event = consumers[row.consumer], event_from_row(row)
@@ -214,19 +219,20 @@ def consume_due(engine: Engine, consumers: Mapping[str, Consumer], settings: Set
     return len(rows), handled
 
 
-def drain(engine: Engine, *, settings: Settings | None = None,
-          consumers: Mapping[str, Consumer] | None = None) -> int:
+def drain(engine: Engine, *, settings: Settings | None = None, consumers: Mapping[str, Consumer] | None = None,
+          tenant_id: int | None = None) -> int:
     """Embedded profile: relay everything unpublished and handle every delivery that is due, for every consumer,
     until nothing is left to do now; returns how many (consumer, event) pairs were handled. Deliveries waiting for
-    a later retry stay for a later call."""
+    a later retry stay for a later call. `tenant_id` limits it to one tenant's events (tests, which share a
+    database with many other tenants' events)."""
     settings = settings or get_settings()
     consumers = active_consumers(settings) if consumers is None else consumers
     handled = 0
     while True:
         relayed = 0
-        while batch := fan_out(engine, consumers, settings.relay_batch_size):
+        while batch := fan_out(engine, consumers, settings.relay_batch_size, tenant_id):
             relayed += batch
-        attempted, done = consume_due(engine, consumers, settings)
+        attempted, done = consume_due(engine, consumers, settings, tenant_id)
         handled += done
         if not relayed and not attempted:
             return handled

@@ -29,7 +29,7 @@ def test_map_pool_resync_and_state_over_the_api(tenant: TenantCtx, api: Api) -> 
     assert api.put(f"{base}/skus", {"sku": "SKU-002", "external_id": "A-1"}).status_code == 409
     assert api.put(f"{base}/skus", {"sku": "SKU-002", "external_id": "A-2"}).status_code == 200
     receive(tenant, "SKU-001", "MAIN/A/01", 9)
-    drain(e)
+    drain(e, tenant_id=tenant.tenant_id)
     state = api.get(base).json()
     assert (state["mapped"], state["pending"], state["last_success_at"]) == (2, 2, None)
     assert {r["sku"]: r["available_to_sell"] for r in state["skus"]["items"]} == {"SKU-001": 3, "SKU-002": 0}

@@ -37,7 +37,7 @@ def test_the_dashboard_shows_health_pending_errors_and_drift(tenant: TenantCtx, 
         for i, sku in enumerate(("SKU-001", "SKU-002")):
             assert owner.post(f"{url}/map", {"sku": sku, "external_id": f"EXT-{i + 1}"}).status_code == 303
         receive(tenant, "SKU-001", "MAIN/A/01", 9)
-        drain(tenant.engine)
+        drain(tenant.engine, tenant_id=tenant.tenant_id)
         store.fail_next = 1
         push_due_stock(tenant.engine, connection_id=connection_id)
         page = owner.get(url).text

@@ -59,8 +59,8 @@ def test_shipped_invoiced_and_cancelled_reach_the_site_in_order(tenant: TenantCt
     perform(e, a, orders.ship_order, shipped)
     invoice_id = perform(e, a, orders.invoice_order, shipped)  # against the payment the site took
     perform(e, a, orders.cancel_order, cancelled, "customer changed their mind")
-    drain(e)
-    drain(e)  # a redelivery finds every event handled: nothing is queued twice
+    drain(e, tenant_id=tenant.tenant_id)
+    drain(e, tenant_id=tenant.tenant_id)  # a redelivery finds every event handled: nothing is queued twice
     site = Site()
     assert push_due_status(e, client=site.client()) == len(_rows(tenant))
     shipment = detail(shop, shipped).shipments[0]
@@ -83,12 +83,12 @@ def test_a_failing_site_is_retried_after_a_backoff_and_later_updates_wait(tenant
     later = _order_from_site(tenant, connection_id, "A-10")
     e, a = tenant.engine, tenant.actor
     perform(e, a, orders.ship_order, order_id)
-    drain(e)
+    drain(e, tenant_id=tenant.tenant_id)
     site = Site()
     site.down = True
     assert push_due_status(e, client=site.client()) == 0
     perform(e, a, orders.cancel_order, later, "out of stock")
-    drain(e)
+    drain(e, tenant_id=tenant.tenant_id)
     site.down = False
     assert push_due_status(e, client=site.client()) == 0  # the shipment is backing off; what came after waits
     first, *rest = _rows(tenant)
@@ -118,7 +118,7 @@ def test_two_workers_never_send_the_same_update_twice(tenant: TenantCtx) -> None
     connection_id, _ = connect_store(shop, LiveStore(url="http://store.test"))
     order_id = _order_from_site(tenant, connection_id, "A-5")
     perform(tenant.engine, tenant.actor, orders.ship_order, order_id)
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     [row] = _rows(tenant)
     now = row.created_at
     assert perform(tenant.engine, tenant.actor, _claim, row.id, row.due_at, now) is True

@@ -73,7 +73,7 @@ def test_a_stock_change_reaches_the_site_as_its_available_to_sell(tenant: Tenant
     receive(tenant, "SKU-001", "MAIN/A/01", 10)
     receive(tenant, "SKU-001", "NORTH/B/01", 5)
     perform(tenant.engine, tenant.actor, reserve_stock, ReserveStock(sku="SKU-001", quantity=3, warehouse="MAIN"))
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     assert [p.version for p in _pending(tenant, connection_id)] == [3]  # three changes, one coalesced row
     pushed = push_due_stock(tenant.engine, connection_id=connection_id, client=store.client())
     assert pushed == 1 and len(store.pushes) == 2
@@ -90,11 +90,11 @@ def test_the_pool_share_buffer_and_feeding_warehouses_apply(tenant: TenantCtx) -
     perform(tenant.engine, tenant.actor, set_sync_settings, connection_id, SyncSettingsIn(
         debounce_seconds=0, stock_share_pct=50, stock_buffer=2, warehouse_ids=[world.main]))
     store = Store()
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     push_due_stock(tenant.engine, connection_id=connection_id, client=store.client())
     assert store.last()["SKU-001"]["available"] == 3  # 50 % of MAIN's 10, less 2
     receive(tenant, "SKU-002", "NORTH/B/01", 4)  # NORTH does not feed this site: nothing to push
-    drain(tenant.engine)
+    drain(tenant.engine, tenant_id=tenant.tenant_id)
     assert _pending(tenant, connection_id) == []
 
 
@@ -106,7 +106,7 @@ def test_a_price_change_is_pushed_with_the_channel_currency(tenant: TenantCtx) -
     list_id = perform(e, a, create_price_list, PriceListIn(name="Web two", channel="WEB2"))
     perform(e, a, set_sku_prices, list_id, SetSkuPrices(sku="SKU-002", tiers=[TierIn(min_quantity=1,
                                                                                       unit_price=Decimal("12.5"))]))
-    drain(e)
+    drain(e, tenant_id=tenant.tenant_id)
     push_due_stock(e, connection_id=connection_id, client=store.client())
     assert store.last() == {"SKU-002": {"sku": "SKU-002", "external_id": "EXT-2", "available": 0, "price": "12.50",
                                         "currency": "EUR"}}

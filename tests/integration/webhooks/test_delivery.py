@@ -63,7 +63,7 @@ def test_a_business_event_reaches_the_endpoint_signed_and_only_the_types_it_want
         sub = subscribe(tenant, every.url)
         only = subscribe(tenant, picky.url, ["channel.updated.v1"])
         channel_id = new_channel(tenant)
-        drain(tenant.engine)
+        drain(tenant.engine, tenant_id=tenant.tenant_id)
         assert deliver_due_webhooks(tenant.engine) >= 1
         got = verified(every, sub.secret)
         created = [p for p in got if p["type"] == "channel.created.v1"]
@@ -80,7 +80,7 @@ def test_a_business_event_reaches_the_endpoint_signed_and_only_the_types_it_want
 
         # Delivered once: another run of the job and of the dispatcher sends nothing again.
         sent = len(every.requests)
-        drain(tenant.engine)
+        drain(tenant.engine, tenant_id=tenant.tenant_id)
         deliver_due_webhooks(tenant.engine)
         assert len(every.requests) == sent
     log = read(tenant.engine, tenant.actor, services.list_deliveries, sub.id).items
@@ -94,7 +94,8 @@ def test_tenant_a_subscription_never_gets_tenant_b_events(engine: Engine) -> Non
     with receiver() as hook_a, receiver() as hook_b:
         sub_a, sub_b = subscribe(a, hook_a.url), subscribe(b, hook_b.url)
         new_channel(b, "B-ONLY")
-        drain(engine)
+        for tenant in (a, b):
+            drain(engine, tenant_id=tenant.tenant_id)
         deliver_due_webhooks(engine)
         # A hears only of its own events (its subscription's creation), never of B's channel.
         got_a = verified(hook_a, sub_a.secret)
