@@ -456,6 +456,9 @@ ACTIONS: list[Action] = [
          {"slug": "matrix-{uid}", "name": "Matrix GmbH", "owner_name": "Mia Owner",
           "owner_email": "owner-{uid}@example.com", "owner_password": PASSWORD}),
     form("rename tenant (form)", "/admin/tenants/{child_tenant}", {TENANTS_MANAGE}, {"name": "Matrix Nord"}),
+    form("suspend tenant (form)", "/admin/tenants/{child_tenant}/suspend", {TENANTS_MANAGE},
+         {"reason": "matrix check"}),
+    form("reactivate tenant (form)", "/admin/tenants/{suspended_tenant}/reactivate", {TENANTS_MANAGE}),
     # ---- order-to-cash reconciliation: gateway settlement reports ----
     api("import settlement report", "/api/v1/accounting/settlements", {ACCOUNTING_MANAGE},
         {"content": SETTLEMENT_CSV, "file_name": "settlement.csv"}),
@@ -533,6 +536,7 @@ class Scene:
     replenish_key: str
     putaway_rule: int
     child_tenant: int
+    suspended_tenant: int
     uid: str
     channel_connection: int
     webhook: int
@@ -566,12 +570,21 @@ def build_scene(ctx: TenantCtx, app: Any) -> Scene:
     other_key = next(k.id for k in read(e, a, list_api_keys, other_user) if other_token.split("_")[1] == k.prefix)
     return Scene(transfer=transfer, transfer_line=line, count=count, reservation=reservation, other_user=other_user,
                  other_key=other_key, inactive_user=inactive_user, role=role, uid=uuid.uuid4().hex[:8],
-                 child_tenant=perform(e, a, tenants_admin.create_tenant_with_owner, tenants_admin.CreateTenant(
-                     slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim",
-                     owner_email="kim@example.com", owner_password=PASSWORD)),
+                 child_tenant=child_tenant(ctx), suspended_tenant=child_tenant(ctx, suspended=True),
                  **catalog_scene(ctx, app), **commerce_scene(ctx), **purchasing_scene(ctx), **webhook_scene(ctx),
                  channel_connection=channel_sync_scene(ctx), dead_letter=dead_letter_scene(ctx),
                  **accounting_scene(ctx))
+
+
+def child_tenant(ctx: TenantCtx, *, suspended: bool = False) -> int:
+    """A tenant created from the scene's, suspended if asked."""
+    e, a = ctx.engine, ctx.actor
+    child = perform(e, a, tenants_admin.create_tenant_with_owner, tenants_admin.CreateTenant(
+        slug=f"child-{uuid.uuid4().hex[:10]}", name="Child Co.", owner_name="Kim", owner_email="kim@example.com",
+        owner_password=PASSWORD))
+    if suspended:
+        perform(e, a, tenants_admin.suspend_tenant, child, tenants_admin.SuspendTenant(reason="matrix scene"))
+    return child
 
 
 def accounting_scene(ctx: TenantCtx) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockyard.core.db import Base, CreatedAt
@@ -17,6 +17,10 @@ class Tenant(CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(200))
     # The tenant whose owner created this one on the tenants admin page; its owners see it listed there.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True, default=None)
+    # A suspended tenant's people cannot sign in, its API keys are refused and its shops answer no one
+    # (identity/tenants_admin.py); its data stays as it was.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    suspended_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class User(TenantOwned, CreatedAt, Base):

@@ -49,8 +49,10 @@ _key_cache_lock = threading.Lock()
 # A user row with the permissions of their custom role, if they have one: a LEFT JOIN on the unique (tenant, name)
 # of roles, so resolving an actor costs no extra round trip; built-in roles come from code.
 _ROLE_OF_USER = and_(Role.tenant_id == User.tenant_id, Role.name == User.role)
-_USER_WITH_ROLE = select(*User.__table__.c, Role.permissions.label("role_permissions")).select_from(
-    User.__table__.outerjoin(Role.__table__, _ROLE_OF_USER))
+_USER_WITH_ROLE = select(*User.__table__.c, Role.permissions.label("role_permissions"),
+                         Tenant.active.label("tenant_active")).select_from(
+    User.__table__.join(Tenant.__table__, Tenant.id == User.tenant_id).outerjoin(Role.__table__, _ROLE_OF_USER))
+SUSPENDED = "your company's account is suspended; ask whoever runs it to reactivate it"
 
 
 def create_tenant(engine: Engine, slug: str, name: str) -> int:
@@ -209,13 +211,16 @@ def actor_from_api_key(engine: Engine, token: str) -> Actor:
     with UnitOfWork(engine, readonly=True) as uow:
         row = uow.conn.execute(
             select(ApiKey.key_hash, ApiKey.revoked_at, ApiKey.scopes, *User.__table__.c,
-                   Role.permissions.label("role_permissions"))
+                   Role.permissions.label("role_permissions"), Tenant.active.label("tenant_active"))
             .join(User, User.id == ApiKey.user_id)
+            .join(Tenant, Tenant.id == User.tenant_id)
             .outerjoin(Role, _ROLE_OF_USER)
             .where(ApiKey.prefix == parts[1])
         ).first()
     if row is None or row.revoked_at is not None or not row.active or not hmac.compare_digest(row.key_hash, digest):
         raise NotAuthenticated("unknown or revoked API key")
+    if not row.tenant_active:
+        raise NotAuthenticated(SUSPENDED)
     actor = _actor_from_row(row)
     if "*" not in row.scopes:  # the key may use only its scopes of what its user may do
         actor = replace(actor, permissions=actor.permissions & frozenset(row.scopes))
@@ -231,6 +236,8 @@ def actor_for_user(engine: Engine, user_id: int) -> Actor:
         row = uow.conn.execute(_USER_WITH_ROLE.where(User.id == user_id, User.active.is_(True))).first()
     if row is None:
         raise NotAuthenticated("the user no longer exists or is inactive")
+    if not row.tenant_active:
+        raise NotAuthenticated(SUSPENDED)
     return _actor_from_row(row)
 
 
@@ -239,9 +246,7 @@ def authenticate_password(engine: Engine, *, tenant_slug: str, email: str, passw
     failure = NotAuthenticated("wrong e-mail or password")
     with UnitOfWork(engine, readonly=True) as uow:
         row = uow.conn.execute(
-            _USER_WITH_ROLE
-            .join(Tenant, Tenant.id == User.tenant_id)
-            .where(Tenant.slug == tenant_slug.strip().lower(), User.email == email.strip().lower())
+            _USER_WITH_ROLE.where(Tenant.slug == tenant_slug.strip().lower(), User.email == email.strip().lower())
         ).first()
     if row is None or not row.active:
         _hasher().hash(password)  # same cost as a real check, so timing does not reveal accounts
@@ -250,6 +255,8 @@ def authenticate_password(engine: Engine, *, tenant_slug: str, email: str, passw
         _hasher().verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise failure from None
+    if not row.tenant_active:  # said only to someone who knows the password
+        raise NotAuthenticated(SUSPENDED)
     return _actor_from_row(row)
 
 

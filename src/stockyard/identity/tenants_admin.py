@@ -10,7 +10,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,8 +21,8 @@ from stockyard.core.outbox import add_event
 from stockyard.core.pagination import Page, paginate
 from stockyard.core.uow import UnitOfWork, requires
 from stockyard.identity.domain import TENANTS_MANAGE
-from stockyard.identity.models import Tenant, User
-from stockyard.identity.services import create_user
+from stockyard.identity.models import Tenant, User, UserSession
+from stockyard.identity.services import create_user, forget_cached_keys
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -89,7 +89,7 @@ def create_tenant_with_owner(uow: UnitOfWork, cmd: CreateTenant) -> int:
 @requires(TENANTS_MANAGE)
 def list_tenants(uow: UnitOfWork, q: str = "", sort: Literal["name", "slug", "newest"] = "name", page: int = 1,
                  per_page: int = 50) -> Page[Any]:
-    stmt = select(Tenant.id, Tenant.slug, Tenant.name, Tenant.created_at, Tenant.parent_id).where(
+    stmt = select(Tenant.id, Tenant.slug, Tenant.name, Tenant.created_at, Tenant.parent_id, Tenant.active).where(
         or_(Tenant.id == uow.tenant_id, Tenant.parent_id == uow.tenant_id))
     if q.strip():
         stmt = stmt.where(or_(Tenant.slug.icontains(q.strip(), autoescape=True),
@@ -114,7 +114,8 @@ class RenameTenant(BaseModel):
 
 
 def _visible(uow: UnitOfWork, tenant_id: int) -> Any:
-    row = uow.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.created_at, Tenant.parent_id).where(
+    row = uow.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.created_at, Tenant.parent_id, Tenant.active,
+                             Tenant.suspended_reason).where(
         Tenant.id == tenant_id, or_(Tenant.id == uow.tenant_id, Tenant.parent_id == uow.tenant_id))).first()
     if row is None:
         raise NotFound(f"unknown tenant {tenant_id}", field="tenant_id")
@@ -142,3 +143,51 @@ def rename_tenant(uow: UnitOfWork, tenant_id: int, cmd: RenameTenant) -> None:
     uow.conn.execute(update(Tenant.__table__).where(Tenant.__table__.c.id == tenant.id).values(name=cmd.name))
     add_event(uow, "tenant.renamed.v1", {"id": tenant.id, "slug": tenant.slug, "before": {"name": tenant.name},
                                          "after": {"name": cmd.name}})
+
+
+class SuspendTenant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _stripped(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+
+def _child(uow: UnitOfWork, tenant_id: int, doing: str) -> Any:
+    tenant = _visible(uow, tenant_id)
+    if tenant.id == uow.tenant_id:
+        raise Conflict(f"you cannot {doing} your own tenant; an owner of the tenant it was created from can",
+                       field="tenant_id")
+    return tenant
+
+
+def suspend_tenant(uow: UnitOfWork, tenant_id: int, cmd: SuspendTenant) -> None:
+    """Suspends a tenant created from the actor's: its people are signed out and cannot sign in, its API keys are
+    refused and its shops close. Audited with the reason."""
+    uow.require(TENANTS_MANAGE)
+    tenant = _child(uow, tenant_id, "suspend")
+    if not tenant.active:
+        raise Conflict(f"tenant '{tenant.slug}' is suspended already", field="tenant_id")
+    uow.conn.execute(update(Tenant.__table__).where(Tenant.__table__.c.id == tenant.id)
+                     .values(active=False, suspended_reason=cmd.reason))
+    uow.conn.execute(delete(UserSession.__table__).where(UserSession.__table__.c.user_id.in_(
+        select(User.__table__.c.id).where(User.__table__.c.tenant_id == tenant.id))))
+    add_event(uow, "tenant.suspended.v1", {"id": tenant.id, "slug": tenant.slug, "reason": cmd.reason,
+                                           "before": {"active": True}, "after": {"active": False}})
+    uow.after_commit(forget_cached_keys)
+
+
+def reactivate_tenant(uow: UnitOfWork, tenant_id: int) -> None:
+    """Lifts a suspension: the tenant's people can sign in again with their own passwords and keys."""
+    uow.require(TENANTS_MANAGE)
+    tenant = _child(uow, tenant_id, "reactivate")
+    if tenant.active:
+        raise Conflict(f"tenant '{tenant.slug}' is not suspended", field="tenant_id")
+    uow.conn.execute(update(Tenant.__table__).where(Tenant.__table__.c.id == tenant.id)
+                     .values(active=True, suspended_reason=""))
+    add_event(uow, "tenant.reactivated.v1", {"id": tenant.id, "slug": tenant.slug,
+                                             "before": {"active": False, "reason": tenant.suspended_reason},
+                                             "after": {"active": True}})

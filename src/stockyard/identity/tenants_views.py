@@ -1,5 +1,5 @@
 """Admin pages for tenants at /admin/tenants (owners only): the list, a form creating a tenant with its owner, and a
-tenant's page, where it is renamed."""
+tenant's page, where it is renamed, and (a tenant created from the owner's) suspended or reactivated."""
 
 from collections.abc import Mapping
 from functools import partial
@@ -68,7 +68,7 @@ def tenant_page(request: Request, engine: Engine, actor: Actor, tenant_id: int,
                 status_code: int = 200) -> HTMLResponse:
     found = read(engine, actor, tenants_admin.tenant_detail, tenant_id)
     return admin_page(request, actor, "admin/tenants/detail.html", status_code, section="tenants",
-                      form=dict(form or {"name": found["tenant"].name}), errors=errors or {}, **found)
+                      form={"name": found["tenant"].name, **(form or {})}, errors=errors or {}, **found)
 
 
 @router.get("/{tenant_id}", response_class=HTMLResponse)
@@ -82,3 +82,20 @@ async def tenant_rename(tenant_id: int, request: Request, engine: EngineDep, act
                         lambda form: (tenant_id, tenants_admin.RenameTenant(**given(form, "name"))), known={"name"},
                         again=partial(tenant_page, request, engine, actor, tenant_id),
                         message="Tenant renamed to {name}", to=f"/admin/tenants/{tenant_id}")
+
+
+@router.post("/{tenant_id}/suspend")
+async def tenant_suspend(tenant_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await submit(request, await check_csrf(request), engine, actor, tenants_admin.suspend_tenant,
+                        lambda form: (tenant_id, tenants_admin.SuspendTenant(**given(form, "reason"))),
+                        known={"reason"}, again=partial(tenant_page, request, engine, actor, tenant_id),
+                        message="Tenant suspended: its people are signed out and cannot sign in",
+                        to=f"/admin/tenants/{tenant_id}")
+
+
+@router.post("/{tenant_id}/reactivate")
+async def tenant_reactivate(tenant_id: int, request: Request, engine: EngineDep, actor: PageActor) -> Response:
+    return await submit(request, await check_csrf(request), engine, actor, tenants_admin.reactivate_tenant,
+                        lambda form: (tenant_id,), known=set(),
+                        again=partial(tenant_page, request, engine, actor, tenant_id),
+                        message="Tenant reactivated: its people can sign in again", to=f"/admin/tenants/{tenant_id}")

@@ -210,7 +210,8 @@ GROUPS: list[tuple[type[BaseModel], list[str]]] = [
         "sku.related_added.v1 sku.related_removed.v1 sku.replacement_removed.v1 sku.replacement_set.v1 "
         "sku.updated.v1 supplier.created.v1 supplier.updated.v1 supplier_sku.removed.v1 supplier_sku.set.v1 "
         "tax_class.created.v1 tax_class.deleted.v1 tax_rate.created.v1 tax_rate.deleted.v1 "
-        "tenant.created.v1 tenant.renamed.v1 user.created.v1 user.updated.v1 user.deactivated.v1 "
+        "tenant.created.v1 tenant.renamed.v1 tenant.suspended.v1 tenant.reactivated.v1 "
+        "user.created.v1 user.updated.v1 user.deactivated.v1 "
         "user.reactivated.v1 warehouse.created.v1 warehouse.updated.v1 webhook.subscription_created.v1 "
         "webhook.subscription_updated.v1 webhook.subscription_deleted.v1 webhook.subscription_disabled.v1 "
         "webhook.secret_rotated.v1 webhook.delivery_resent.v1")),

@@ -27,11 +27,13 @@ from stockyard.core.outbound import check_public_url
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import CHANNELS_MANAGE
+from stockyard.identity.models import Tenant
 from stockyard.integration.channels.models import ADAPTERS, ChannelConnection, ChannelOrderRef
 from stockyard.sales.models import Channel
 
 _conn = ChannelConnection.__table__
 _channels = Channel.__table__
+_tenants = Tenant.__table__
 _refs = ChannelOrderRef.__table__
 
 
@@ -237,7 +239,9 @@ def connection_for_webhook(engine: Engine, connection_id: int) -> ConnectionAuth
     """The connection with this id, whatever its tenant (the request has no tenant until its signature is
     checked against this connection's secret); None when there is none."""
     with UnitOfWork(engine, readonly=True) as uow:
-        row = uow.conn.execute(select(_conn).where(_conn.c.id == connection_id)).first()
+        row = uow.conn.execute(select(_conn, _tenants.c.active.label("tenant_active"))
+                               .join(_tenants, _tenants.c.id == _conn.c.tenant_id)
+                               .where(_conn.c.id == connection_id)).first()
     if row is None:
         return None
     try:
@@ -245,5 +249,6 @@ def connection_for_webhook(engine: Engine, connection_id: int) -> ConnectionAuth
     except SecretUnreadable:
         raise NotAuthenticated("the connection's secrets cannot be read with the current secret key; rotate the "
                                "webhook secret and enter the API token again", field="connection") from None
-    return ConnectionAuth(row.id, row.tenant_id, row.channel_id, row.name, row.adapter, row.base_url, row.active,
-                          secret, token)
+    # A suspended tenant's connections take no orders (identity/tenants_admin.py).
+    return ConnectionAuth(row.id, row.tenant_id, row.channel_id, row.name, row.adapter, row.base_url,
+                          row.active and row.tenant_active, secret, token)

@@ -192,7 +192,8 @@ def receive_channel_order(engine: Engine, connection_id: int, headers: Mapping[s
     adapter = order_adapter(auth.adapter)
     adapter.verify(headers, body, auth.webhook_secret)
     if not auth.active:
-        raise PermissionDenied(f"the connection {auth.name} is deactivated", field="connection")
+        raise PermissionDenied(f"the connection {auth.name} is deactivated, or its tenant suspended",
+                               field="connection")
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

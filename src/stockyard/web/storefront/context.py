@@ -65,7 +65,7 @@ class ShopResolver:
             row = uow.conn.execute(
                 select(c.c.id, c.c.tenant_id, c.c.code, c.c.name, c.c.currency, c.c.prices_include_tax)
                 .join(t, t.c.id == c.c.tenant_id)
-                .where(c.c.active.is_(True), c.c.kind == "storefront", or_(by_domain, fallback))
+                .where(c.c.active.is_(True), c.c.kind == "storefront", t.c.active.is_(True), or_(by_domain, fallback))
                 .order_by(case((by_domain, 0), else_=1)).limit(1)).first()
         if row is None:
             return None
