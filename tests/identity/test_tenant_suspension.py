@@ -58,6 +58,7 @@ def test_a_suspended_tenant_is_shut_out_everywhere_until_it_is_reactivated(tenan
     shown = owner.client.get(page).text
     assert "Tenant suspended" in shown and "suspended: unpaid invoices since March" in shown
     assert "Reactivate tenant" in shown
+    assert re.search(r"<title>([^<]*)</title>", shown)[1].startswith(f"Tenant {child.slug}")
     assert status_of(tenant.engine, child.tenant_id) == (False, "unpaid invoices since March")
     client.app.state.shop_resolver = None  # shops close within the resolver's few seconds of caching
 

@@ -146,14 +146,9 @@ def rename_tenant(uow: UnitOfWork, tenant_id: int, cmd: RenameTenant) -> None:
 
 
 class SuspendTenant(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=3, max_length=500)
-
-    @field_validator("reason", mode="before")
-    @classmethod
-    def _stripped(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
 
 
 def _child(uow: UnitOfWork, tenant_id: int, doing: str) -> Any:
