@@ -23,6 +23,7 @@ from stockyard.billing.models import Payment, PaymentMethod
 from stockyard.catalog.models import Sku
 from stockyard.fulfilment.execution_models import PickDiscrepancy, PickLine, PickList
 from stockyard.fulfilment.models import Carrier, Shipment, ShipmentEvent, ShipmentLine, ShippingMethod
+from stockyard.integration.channels.models import ChannelConnection, ChannelOrderRejection
 from stockyard.integration.models import Delivery
 from stockyard.integration.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from stockyard.inventory.models import Location, Reservation, StockMove
@@ -287,6 +288,10 @@ def _write(w: Writer) -> None:  # noqa: PLR0915 - one history, told in order
                      payload={}, status="failed", attempts=2, created_at=at(3, 9, 10), last_error="HTTP 500")
     w.add(WebhookAttempt, delivery_id=delivery, at=at(3, 9, 10), status_code=500)
     w.add(WebhookAttempt, delivery_id=delivery, at=at(3, 14, 10), status_code=500)
+    site = w.add(ChannelConnection, channel_id=web, name="Parts site", adapter="generic",
+                 base_url="https://parts-site.example", webhook_secret="not-used")
+    w.add(ChannelOrderRejection, connection_id=site, external_order_id="A-77", received_via="webhook",
+          field="lines[0].sku", message="unknown SKU NO-SUCH", received_at=at(3, 5, 10), resolved_at=at(3, 11, 9))
 
     # ---- picking (the short pick is also an exception) ---------------------------------------------------------
     w.picks("SO-1", "order", [("SKU-001", 2, 2, "Alice", at(3, 2, 13, 10)), ("SKU-002", 1, 1, "Alice",

@@ -29,15 +29,21 @@ def test_exception_queue_open_at_each_bucket_end_by_kind(history: History) -> No
     # End of W1 (03-09 00:00): SO-14 on hold (03-04 → 03-10), the open short pick (03-03), the dead letter (03-08);
     # SO-16's failed payment was settled by its cancellation 03-06. End of W2 adds SO-15's hold (03-12), SO-17's failed
     # payment, the shipment exception (03-10) and the failed webhook (last attempt 03-14), and SO-14 is released.
+    # The site order A-77 refused 03-05 counts at the end of W1; it was taken 03-11, so not at the end of W2.
     # The resolved short pick and the other tenant's dead letter never count.
-    assert result.series == [Point(W1, 3.0), Point(W2, 6.0)]
+    assert result.series == [Point(W1, 4.0), Point(W2, 6.0)]
     assert result.value == 6.0
     assert result.breakdown.rows == [("order on hold", 1, 2), ("failed payment", 1, 2), ("short pick", 1, 1),
-                                     ("shipment exception", 1, 1), ("dead letter", 1, 1), ("failed webhook", 1, 1)]
+                                     ("shipment exception", 1, 1), ("dead letter", 1, 1), ("failed webhook", 1, 1),
+                                     ("refused channel order", 0, 1)]
     assert result.extra_series["failed payment"] == [Point(W1, 0.0), Point(W2, 1.0)]
+    assert result.extra_series["refused channel order"] == [Point(W1, 1.0), Point(W2, 0.0)]
     held = [row for row in result.transactions.rows if row[0] == "order on hold"]
     assert held[0][1:4] == ("SO-14", datetime(2026, 3, 4, 10), datetime(2026, 3, 10, 9))
-    assert len(result.transactions.rows) == 8
+    refused = [row for row in result.transactions.rows if row[0] == "refused channel order"]
+    assert refused == [("refused channel order", "site order A-77", datetime(2026, 3, 5, 10),
+                        datetime(2026, 3, 11, 9), "lines[0].sku: unknown SKU NO-SUCH")]
+    assert len(result.transactions.rows) == 9
 
 
 def test_ops_kpis_of_another_tenant(history: History) -> None:

@@ -7,9 +7,10 @@ Kinds, and what opens and closes each:
 - shipment exception: a shipment the carrier reported an exception for (its latest such tracking event), open while
   the shipment's status is still `exception`;
 - dead letter: an integration event a consumer gave up on (integration_deliveries, dead), open while dead;
-- failed webhook: an outgoing webhook delivery out of attempts (from its last attempt), open while failed.
+- failed webhook: an outgoing webhook delivery out of attempts (from its last attempt), open while failed;
+- refused channel order: a site's order refused on its webhook or a poll, until the same order is taken.
 Short picks, shipment exceptions, dead letters and failed webhooks record no time when they are dealt with, so once
-dealt with they drop out of every bucket. Channel orders refused on import are reported to the importer, not stored.
+dealt with they drop out of every bucket. Orders refused in a CSV import are reported to the importer, not kept.
 """
 
 from collections import defaultdict
@@ -25,11 +26,13 @@ from stockyard.core.clock import utcnow
 from stockyard.core.uow import UnitOfWork
 from stockyard.fulfilment.execution_models import PickDiscrepancy
 from stockyard.fulfilment.models import Shipment, ShipmentEvent
+from stockyard.integration.channels.models import ChannelOrderRejection
 from stockyard.integration.models import Delivery
 from stockyard.integration.webhooks.models import WebhookAttempt, WebhookDelivery
 from stockyard.sales.models import Order, OrderEvent
 
-KINDS = ("order on hold", "failed payment", "short pick", "shipment exception", "dead letter", "failed webhook")
+KINDS = ("order on hold", "failed payment", "short pick", "shipment exception", "dead letter", "failed webhook",
+         "refused channel order")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def _order_items(uow: UnitOfWork, end: datetime) -> list[QueueItem]:
 
 
 def _open_items(uow: UnitOfWork, end: datetime) -> list[QueueItem]:
-    """The kinds that are open while their row says so (no closing time is recorded)."""
+    """The kinds kept as rows of their own: open while the row says so, or (refused channel orders) until resolved."""
     tenant = uow.tenant_id
     items = [QueueItem("short pick", f"pick line {d.pick_line_id}", d.created_at, None,
                        f"{d.missing} missing of {d.expected}: {d.outcome}")
@@ -109,6 +112,10 @@ def _open_items(uow: UnitOfWork, end: datetime) -> list[QueueItem]:
                   .where(WebhookDelivery.tenant_id == tenant, WebhookDelivery.status == "failed")
                   .group_by(WebhookDelivery.id, WebhookDelivery.event_type, WebhookDelivery.last_error,
                             WebhookDelivery.created_at)) if w.at < end]
+    r = ChannelOrderRejection
+    items += [QueueItem("refused channel order", f"site order {x.external_order_id}", x.received_at, x.resolved_at,
+                        f"{x.field}: {x.message}" if x.field else x.message)
+              for x in uow.execute(select(r).where(r.tenant_id == tenant, r.received_at < end)).scalars()]
     return items
 
 
@@ -135,6 +142,7 @@ def exception_queue(uow: UnitOfWork, period: Period) -> KpiResult:
                            [(i.kind, i.reference, i.raised_at, i.closed_at, i.detail) for i in shown]),
         links={"kind": "kind"},
         note=("Exceptions open at each bucket's end: orders on hold, failed payments until the order is paid or "
-              "cancelled, open short picks, shipment exceptions, dead-lettered integration events and failed webhook "
-              "deliveries; the last four record no closing time, so only those still open are counted (channel "
-              "orders refused on import are reported to the importer, not stored, so they are not counted)."))
+              "cancelled, open short picks, shipment exceptions, dead-lettered integration events, failed webhook "
+              "deliveries, and site orders refused on their webhook or a poll until the same order is taken; short "
+              "picks, shipment exceptions, dead letters and failed webhooks record no closing time, so only those "
+              "still open are counted (orders refused in a CSV import are reported to the importer, not kept)."))

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stockyard.core.actor import Actor
 from stockyard.core.clock import utcnow
-from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from stockyard.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from stockyard.core.outbox import add_event
 from stockyard.core.uow import UnitOfWork, perform
 from stockyard.identity.domain import INVENTORY_RESERVE, ORDERS_PLACE
@@ -41,6 +41,7 @@ from stockyard.integration.channels.domain import (
 )
 from stockyard.integration.channels.linkage import link_customer
 from stockyard.integration.channels.models import ChannelConnection, ChannelOrderRef
+from stockyard.integration.channels.rejections import record_rejection, resolve_rejections
 from stockyard.sales.checkout import AddressIn
 from stockyard.sales.external_order import (
     ExternalLine,
@@ -166,6 +167,7 @@ def take_inbound_order(uow: UnitOfWork, connection_id: int, order: InboundOrder,
     uow.conn.execute(insert(_refs), {"tenant_id": uow.tenant_id, "connection_id": connection_id,
                                      "external_order_id": order.external_id, "order_id": placed.order_id,
                                      "received_via": via, "received_at": utcnow()})
+    resolve_rejections(uow, connection_id, order.external_id)
     add_event(uow, "channel.order_received.v1", {
         "connection_id": connection_id, "external_order_id": order.external_id, "order_id": placed.order_id,
         "number": placed.number, "via": via, "customer_id": linked.customer_id, "customer_link": linked.how})
@@ -176,11 +178,16 @@ def take_inbound_order(uow: UnitOfWork, connection_id: int, order: InboundOrder,
 def take_inbound_order_once(engine: Engine, actor: Actor, connection_id: int, order: InboundOrder,
                             via: str = "webhook", source: str = "channel") -> InboundReceived:
     """`take_inbound_order` in its own transaction; when a concurrent delivery of the same order won the race
-    (a unique constraint refused ours), the retry finds its order and answers the Conflict naming it."""
+    (a unique constraint refused ours), the retry finds its order and answers the Conflict naming it. A refusal of
+    a webhook's or a poll's order is kept for a person (integration/channels/rejections.py)."""
     try:
-        return perform(engine, actor, take_inbound_order, connection_id, order, via, source)
-    except IntegrityError:
-        return perform(engine, actor, take_inbound_order, connection_id, order, via, source)
+        try:
+            return perform(engine, actor, take_inbound_order, connection_id, order, via, source)
+        except IntegrityError:
+            return perform(engine, actor, take_inbound_order, connection_id, order, via, source)
+    except DomainError as error:
+        record_rejection(engine, actor.tenant_id, connection_id, order.external_id, via, error)
+        raise
 
 
 def receive_channel_order(engine: Engine, connection_id: int, headers: Mapping[str, str],

@@ -8,11 +8,12 @@ Public contract (the outbound half builds on it; columns may be added, never ren
   A site serving several tenants has one connection per tenant: unique (adapter, base_url, tenant_id).
 - `ChannelCustomerLink` ("channel_customer_links"): the site's customer id → our customer.
 - `ChannelOrderRef` ("channel_order_refs"): the site's order id → our order; the dedupe key of inbound orders.
+- `ChannelOrderRejection` ("channel_order_rejections"): a site's order we refused, open until the order is taken.
 """
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockyard.core.clock import utcnow
@@ -71,3 +72,21 @@ class ChannelOrderRef(TenantOwned, Base):
     # webhook, poll, csv, manual
     received_via: Mapped[str] = mapped_column(String(10), default="webhook")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelOrderRejection(TenantOwned, Base):
+    """A site's order we refused (unknown SKU, bad address, no stock policy...), sent by webhook or found by polling:
+    the site was answered, but nobody watches those answers, so it waits here for a person until the same order is
+    taken (`resolved_at`)."""
+
+    __tablename__ = "channel_order_rejections"
+    __table_args__ = (Index("ix_channel_order_rejections_open", "tenant_id", "connection_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("channel_connections.id"))
+    external_order_id: Mapped[str] = mapped_column(String(100))
+    received_via: Mapped[str] = mapped_column(String(10))  # webhook, poll
+    field: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -16,6 +16,7 @@ from stockyard.core.errors import DomainError
 from stockyard.core.uow import perform, read
 from stockyard.identity.domain import CHANNELS_MANAGE
 from stockyard.integration.channels import mapping
+from stockyard.integration.channels.rejections import open_rejections
 from stockyard.integration.channels.resync import queue_resync
 from stockyard.integration.channels.sync_queries import SkuSync, read_site_levels, sku_sync_page, sync_overview
 from stockyard.web.admin import admin_page, admin_router
@@ -54,13 +55,14 @@ def _dashboard(request: Request, engine: Engine, actor: Actor, connection_id: in
                drift: bool = False, form: Mapping[str, Any] | None = None, map_form: Mapping[str, Any] | None = None,
                errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     overview = read(engine, actor, sync_overview, connection_id)
+    refused = read(engine, actor, open_rejections, connection_id)
     skus = read(engine, actor, sku_sync_page, connection_id, page_no, 50, q)
     site_error = ""
     items = skus.items
     if drift:
         items, site_error = read_site_levels(engine, actor, connection_id, items)
     return admin_page(request, actor, "admin/integration/channel_sync.html", status_code, section="connections",
-                      o=overview, skus=skus, items=items, drift=drift, site_error=site_error, q=q,
+                      o=overview, refused=refused, skus=skus, items=items, drift=drift, site_error=site_error, q=q,
                       chart=drift_chart(items) if drift else None,
                       form=dict(form) if form is not None else _settings_form(overview),
                       map_form=dict(map_form or {}), errors=errors or {}, url=_url(connection_id),
