@@ -2,6 +2,7 @@
 this server's own services or the private network is refused when entered, and a host that resolves inward is
 refused when called, before anything is sent."""
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from stockyard.core import outbound
 from stockyard.core.errors import ValidationFailed
 from stockyard.core.outbound import check_public_url, outbound_client
 from stockyard.core.settings import get_settings
@@ -30,9 +32,10 @@ def guarded(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, list[str]]]:
+def receiver() -> Iterator[tuple[str, list[str], list[str]]]:
     """An HTTP server on loopback that records the paths it was sent."""
     hits: list[str] = []
+    hosts: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -40,6 +43,7 @@ def receiver() -> Iterator[tuple[str, list[str]]]:
 
         def do_POST(self) -> None:  # noqa: N802
             hits.append(self.path)
+            hosts.append(self.headers.get("Host", ""))
             self.send_response(204)
             self.end_headers()
 
@@ -47,7 +51,7 @@ def receiver() -> Iterator[tuple[str, list[str]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits, hosts
     finally:
         server.shutdown()
         server.server_close()
@@ -70,8 +74,8 @@ def test_a_public_address_is_accepted(guarded: None, url: str) -> None:
 
 
 def test_a_call_to_a_host_that_resolves_inward_is_refused_before_anything_is_sent(
-        guarded: None, receiver: tuple[str, list[str]]) -> None:
-    url, hits = receiver
+        guarded: None, receiver: tuple[str, list[str], list[str]]) -> None:
+    url, hits, _ = receiver
     with outbound_client(timeout=5) as client:
         for target in (f"{url}/direct", url.replace("127.0.0.1", "localhost") + "/by-name"):
             with pytest.raises(httpx.ConnectError, match="private or local address"):
@@ -79,8 +83,44 @@ def test_a_call_to_a_host_that_resolves_inward_is_refused_before_anything_is_sen
     assert hits == []
 
 
-def test_the_setting_lets_calls_reach_private_addresses(receiver: tuple[str, list[str]]) -> None:
-    url, hits = receiver
+def _resolving(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
+    """Names in `answers` resolve to their next address (the last one from then on); others as usual."""
+    real = socket.getaddrinfo
+
+    def fake(host: str, port: object, *args: object, **kwargs: object) -> list[tuple]:
+        if host in answers:
+            address = answers[host].pop(0) if len(answers[host]) > 1 else answers[host][0]
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def test_a_name_that_rebinds_inward_after_the_check_is_not_followed(
+        guarded: None, receiver: tuple[str, list[str], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first answer is public, every later one loopback: the call goes to the public address it checked (which
+    does not answer here), never to loopback."""
+    url, hits, _ = receiver
+    port = url.rsplit(":", 1)[1]
+    _resolving(monkeypatch, {"rebind.example": ["1.1.1.1", "127.0.0.1"]})
+    with outbound_client(timeout=0.5) as client, pytest.raises(httpx.TransportError):
+        client.post(f"http://rebind.example:{port}/in", json={})
+    assert hits == []
+
+
+def test_the_checked_address_is_called_with_the_names_host_header(
+        guarded: None, receiver: tuple[str, list[str], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, hits, hosts = receiver
+    port = url.rsplit(":", 1)[1]
+    _resolving(monkeypatch, {"shop.example": ["127.0.0.1"]})
+    monkeypatch.setattr(outbound, "is_public", lambda address: True)  # let loopback stand in for a public host
+    with outbound_client(timeout=5) as client:
+        assert client.post(f"http://shop.example:{port}/in", json={}).status_code == 204
+    assert (hits, hosts) == (["/in"], [f"shop.example:{port}"])
+
+
+def test_the_setting_lets_calls_reach_private_addresses(receiver: tuple[str, list[str], list[str]]) -> None:
+    url, hits, _ = receiver
     assert get_settings().outbound_private_allowed  # the test suite's own setting (tests/conftest.py)
     with outbound_client(timeout=5) as client:
         assert client.post(f"{url}/allowed", json={}).status_code == 204

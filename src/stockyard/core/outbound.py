@@ -48,32 +48,37 @@ def check_public_url(url: str, field: str) -> None:
                                "called (STOCKYARD_OUTBOUND_PRIVATE_ALLOWED=true allows private ones)", field=field)
 
 
-def refused_address(host: str, port: int) -> IPAddress | None:
-    """The first non-public address `host` resolves to, if any (None: every address is public)."""
+def resolve_public(host: str, port: int) -> tuple[IPAddress | None, IPAddress | None]:
+    """(the address to connect to, the first non-public address `host` resolves to). A name that does not resolve
+    gives (None, None): the connection attempt then reports the unknown name itself."""
     literal = _literal(host)
     if literal is not None:
-        return None if is_public(literal) else literal
+        return (literal, None) if is_public(literal) else (None, literal)
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
-        return None  # the connection attempt reports the unknown name itself
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if not is_public(address):
-            return address
-    return None
+        return None, None
+    addresses = [ipaddress.ip_address(str(sockaddr[0]).split("%")[0]) for *_, sockaddr in found]
+    refused = next((a for a in addresses if not is_public(a)), None)
+    return (None, refused) if refused is not None else (addresses[0] if addresses else None, None)
 
 
 class PublicOnlyTransport(httpx.HTTPTransport):
-    """Refuses, before connecting, a request whose host resolves to a non-public address."""
+    """Refuses, before connecting, a request whose host resolves to a non-public address, and connects to the very
+    address it checked (the Host header and the TLS server name stay the name's), so a DNS answer that changes
+    between the check and the connection (rebinding) cannot lead inward."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not private_allowed():
+            host = request.url.host
             port = request.url.port or (443 if request.url.scheme == "https" else 80)
-            address = refused_address(request.url.host, port)
-            if address is not None:
-                raise httpx.ConnectError(f"{request.url.host} is a private or local address ({address}); only "
-                                         "public addresses can be called", request=request)
+            address, refused = resolve_public(host, port)
+            if refused is not None:
+                raise httpx.ConnectError(f"{host} is a private or local address ({refused}); only public addresses "
+                                         "can be called", request=request)
+            if address is not None and _literal(host) is None:
+                request.extensions = {**request.extensions, "sni_hostname": host}
+                request.url = request.url.copy_with(host=str(address))
         return super().handle_request(request)
 
 
