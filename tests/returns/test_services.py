@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from stockyard.billing import invoices
 from stockyard.billing.models import Payment
 from stockyard.core.actor import Actor
 from stockyard.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -225,6 +226,9 @@ def test_an_exchange_creates_a_paid_allocated_order_for_the_replacement(shop: Sh
     assert (lines["SKU-001"].quantity, lines["SKU-001"].unit_price, lines["SKU-001"].allocated) == (2, 0, 2)
     assert (lines["SKU-002"].quantity, lines["SKU-002"].unit_price) == (1, Decimal("7.50"))
     assert new.grand_total == Decimal("7.50")
+    # The replacement's price includes its tax, as on the original order: 7.50 at 19 % holds 1.20 of tax.
+    assert (new.tax_total, [line["tax"] for line in new.tax_lines]) == (Decimal("1.20"), ["1.20"])
+    assert (lines["SKU-002"].tax_rate, lines["SKU-001"].tax_rate) == (Decimal("0.19"), Decimal("0.19"))
     detail = read(shop.ctx.engine, staff(shop), queries.return_detail, return_id)
     assert detail.status == "exchanged" and detail.exchange_order_id == new_id
     assert events(shop)[-1] == "return.exchanged.v1"
@@ -233,9 +237,10 @@ def test_an_exchange_creates_a_paid_allocated_order_for_the_replacement(shop: Sh
     e, a = shop.ctx.engine, shop.ctx.actor
     perform(e, a, orders.ship_order, new_id)
     perform(e, a, orders.mark_delivered, new_id)
-    perform(e, a, orders.invoice_order, new_id)
+    invoice_id = perform(e, a, orders.invoice_order, new_id)
     with shop.ctx.uow() as uow:
         assert uow.conn.execute(select(o.c.status).where(o.c.id == new_id)).scalar_one() == "invoiced"
+    assert read(e, a, invoices.get_invoice, invoice_id).tax_total == Decimal("1.20")
 
 
 def test_a_return_for_an_undelivered_order_is_refused_and_changes_nothing(shop: Shop) -> None:

@@ -14,9 +14,10 @@ from stockyard.core.uow import UnitOfWork
 from stockyard.identity.domain import ORDERS_MANAGE
 from stockyard.sales.allocation import LineToAllocate, allocate_lines
 from stockyard.sales.checkout import next_order_number
-from stockyard.sales.domain import EXCHANGE_SOURCE, PricedLine, Status
+from stockyard.sales.domain import EXCHANGE_SOURCE, PricedLine, Status, order_totals
 from stockyard.sales.models import Channel, Order, OrderLine
 from stockyard.sales.orders import log_event
+from stockyard.sales.tax_lookup import with_tax_rates
 
 _orders = Order.__table__
 _lines = OrderLine.__table__
@@ -54,7 +55,8 @@ def create_exchange_order(uow: UnitOfWork, cmd: CreateExchangeOrder) -> Exchange
     Payment rule: the exchange order is paid by the returned goods. No payment is taken and no payment method is
     set; it starts as paid. A like-for-like replacement (the same SKU) is priced at zero; a different item is priced
     at the unit price the customer paid for the returned item on the original order, so its total equals the credit
-    of the returned goods. Shipping is free."""
+    of the returned goods. Shipping is free. Each line is taxed at its product's rate for the original address, with
+    or without tax in its price as on the original order, so the exchange's invoice shows its tax."""
     actor = uow.require(ORDERS_MANAGE)
     if not cmd.lines:
         raise ValidationFailed("choose at least one replacement item", field="lines")
@@ -77,15 +79,18 @@ def create_exchange_order(uow: UnitOfWork, cmd: CreateExchangeOrder) -> Exchange
             raise NotFound(f"unknown SKU {line.sku_id}", field=f"lines[{index}].sku")
     channel = uow.conn.execute(select(_channels.c.allocation_strategy, _channels.c.allow_split_shipments,
                                       _channels.c.tax_rate).where(_channels.c.id == original.channel_id)).one()
-    priced = [PricedLine(line.sku_id, line.quantity, line.unit_price) for line in cmd.lines]
-    total = sum((p.total for p in priced), Decimal(0))
+    address = original.shipping_address or {}
+    priced = with_tax_rates(uow, [PricedLine(line.sku_id, line.quantity, line.unit_price) for line in cmd.lines],
+                            address.get("country", ""), address.get("region"), channel.tax_rate)
+    totals = order_totals(priced, Decimal(0), channel.tax_rate, original.prices_include_tax)
     now = utcnow()
     number = next_order_number(uow)
     order_id = uow.conn.execute(insert(_orders).returning(_orders.c.id), {
         "tenant_id": uow.tenant_id, "number": number, "channel_id": original.channel_id,
         "customer_id": original.customer_id, "email": original.email, "status": Status.PAID.value,
-        "currency": original.currency, "subtotal": total, "shipping_total": Decimal(0), "tax_total": Decimal(0),
-        "grand_total": total, "prices_include_tax": True, "shipping_method_id": original.shipping_method_id,
+        "currency": original.currency, "subtotal": totals.subtotal, "shipping_total": Decimal(0),
+        "tax_total": totals.tax, "grand_total": totals.grand_total, "prices_include_tax": original.prices_include_tax,
+        "tax_lines": [line.as_json() for line in totals.tax_lines], "shipping_method_id": original.shipping_method_id,
         "payment_method_id": None, "shipping_address": original.shipping_address,
         "billing_address": original.billing_address, "source": EXCHANGE_SOURCE,
         "external_ref": f"exchange:{cmd.return_number}"[:100],
@@ -95,7 +100,8 @@ def create_exchange_order(uow: UnitOfWork, cmd: CreateExchangeOrder) -> Exchange
     line_ids = list(uow.conn.execute(insert(_lines).returning(_lines.c.id, sort_by_parameter_order=True), [
         {"tenant_id": uow.tenant_id, "order_id": order_id, "sku_id": p.sku_id, "sku_code": names[p.sku_id][0],
          "name": names[p.sku_id][1], "quantity": p.quantity, "unit_price": p.unit_price, "line_total": p.total,
-         "tax_rate": channel.tax_rate} for p in priced]).scalars())
+         "tax_rate": p.tax.rate if p.tax else channel.tax_rate, "tax_name": p.tax.name if p.tax else ""}
+        for p in priced]).scalars())
     log_event(uow, order_id, None, Status.PLACED.value, f"exchange for return {cmd.return_number} by {actor.name}")
     log_event(uow, order_id, Status.PLACED.value, Status.PAID.value, "paid by the returned goods")
     result = allocate_lines(
@@ -107,7 +113,7 @@ def create_exchange_order(uow: UnitOfWork, cmd: CreateExchangeOrder) -> Exchange
     log_event(uow, order_id, Status.PAID.value, result.status, f"allocated: {result.reason}")
     add_events(uow, [
         ("order.placed.v1", {"order_id": order_id, "number": number, "channel_id": original.channel_id,
-                             "customer_id": original.customer_id, "grand_total": str(total),
+                             "customer_id": original.customer_id, "grand_total": str(totals.grand_total),
                              "currency": original.currency, "exchange_for": cmd.return_number}),
         ("order.paid.v1", {"order_id": order_id, "number": number}),
         ("order.allocated.v1", {"order_id": order_id, "number": number, "short": result.short}),
