@@ -12,9 +12,10 @@ import pytest
 import redis
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from starlette.datastructures import Headers
 
 from stockyard.core.cache import Cache, InProcessCache, RedisCache
-from stockyard.web.idempotency import IdempotencyMiddleware
+from stockyard.web.idempotency import IdempotencyMiddleware, record_key
 from tests.conftest import Api
 from tests.core.redis_support import redis_url
 
@@ -153,3 +154,30 @@ def test_the_api_replays_a_created_product(api: Api) -> None:
     assert json.loads(again.content) == first.json() and again.headers["Idempotent-Replayed"] == "true"
     other = api.client.post("/api/v1/catalog/products", json=body | {"name": "Another"}, headers=api.headers | key)
     assert other.status_code == 422
+
+
+def test_the_response_is_kept_before_its_last_part_reaches_the_client(store: Cache) -> None:
+    """A client that repeats the request the moment it has the answer (through another web process) must find the
+    answer, not the claim of a request still running: the record is written before the response's end is sent."""
+    api = Counter(store)
+    seen_at_end: list[bytes | None] = []
+    name = record_key(Headers({"authorization": "Bearer one"}), "POST", "/api/v1/things", "k-race")
+    body = json.dumps({"name": "first"}).encode()
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/things", "raw_path": b"/api/v1/things",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("test", 80), "client": ("test", 1),
+             "http_version": "1.1", "headers": [(b"authorization", b"Bearer one"), (b"idempotency-key", b"k-race"),
+                                                (b"content-type", b"application/json")]}
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            seen_at_end.append(store.get(name))
+
+    asyncio.run(api.app(scope, receive, send))  # type: ignore[arg-type]
+    [record] = seen_at_end
+    assert record is not None and json.loads(record)["state"] == "done"
+    again = api.client.post("/api/v1/things", content=body, headers={
+        "Authorization": "Bearer one", "Idempotency-Key": "k-race", "Content-Type": "application/json"})
+    assert again.headers.get("Idempotent-Replayed") == "true" and api.runs == 1

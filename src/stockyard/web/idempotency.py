@@ -117,30 +117,41 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": data})
 
     async def _run_and_keep(self, scope: Scope, receive: Receive, send: Send, name: str, fingerprint: str) -> None:
+        """Runs the request, keeping its response before the last of it reaches the client: a client that repeats
+        the request as soon as it has the answer must find the answer kept, not the claim of a request running."""
         status = 500
         content_type = ""
         chunks: list[bytes] = []
+        settled = False
+
+        async def keep() -> None:
+            if status >= 500:  # not kept: a retry runs the request again
+                await run_in_threadpool(self.store.delete, [name])
+                return
+            record = json.dumps({"state": "done", "fingerprint": fingerprint, "status": status,
+                                 "content_type": content_type, "body": base64.b64encode(b"".join(chunks)).decode()})
+            await run_in_threadpool(self.store.set, name, record.encode(), KEEP_SECONDS)
 
         async def capture(message: Message) -> None:
-            nonlocal status, content_type
+            nonlocal status, content_type, settled
             if message["type"] == "http.response.start":
                 status = message["status"]
                 content_type = Headers(raw=message.get("headers", [])).get("content-type", "")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and not settled:
+                    await keep()
+                    settled = True
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            await run_in_threadpool(self.store.delete, [name])
+            if not settled:
+                await run_in_threadpool(self.store.delete, [name])
             raise
-        if status >= 500:
+        if not settled:  # the app ended without finishing its response
             await run_in_threadpool(self.store.delete, [name])
-            return
-        record = json.dumps({"state": "done", "fingerprint": fingerprint, "status": status,
-                             "content_type": content_type, "body": base64.b64encode(b"".join(chunks)).decode()})
-        await run_in_threadpool(self.store.set, name, record.encode(), KEEP_SECONDS)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
