@@ -70,3 +70,15 @@ def test_a_repeated_order_is_no_rejection_and_tenants_see_only_their_own(tenant:
     assert len(read(tenant.engine, tenant.actor, open_rejections, site.connection_id)) == 1
     assert read(other.engine, other.actor, open_rejections, site.connection_id) == []
     assert _refused_queue(other) == 0
+
+
+def test_a_site_retrying_a_refused_order_keeps_one_open_rejection(tenant: TenantCtx, client: TestClient) -> None:
+    shop = build_shop(tenant)
+    site = connect(shop, "shopify")
+    payload = fixture("shopify_order.json")
+    payload["line_items"][0]["sku"] = "NO-SUCH-SKU"
+    for _ in range(3):  # the platform retries a webhook that was not accepted
+        assert site.post(client, payload).status_code == 422
+    [refused] = read(tenant.engine, tenant.actor, open_rejections, site.connection_id)
+    assert refused.field == "lines[0].sku"
+    assert _refused_queue(tenant) == 1

@@ -25,10 +25,16 @@ def is_repeat(error: DomainError) -> bool:
 
 def _record(uow: UnitOfWork, connection_id: int, external_id: str, via: str, error: DomainError,
             at: datetime) -> None:
+    """One open row per site order: a site retrying a refused webhook (Shopify does, for two days) or a poll
+    meeting the order again updates the reason, keeping when it was first refused."""
+    reason = {"received_via": via, "field": (error.field or "")[:200], "message": error.message[:1000]}
+    key = (_rejections.c.tenant_id == uow.tenant_id, _rejections.c.connection_id == connection_id,
+           _rejections.c.external_order_id == external_id[:100], _rejections.c.resolved_at.is_(None))
+    if uow.conn.execute(update(_rejections).where(*key).values(**reason)).rowcount:
+        return
     uow.conn.execute(insert(_rejections), {
         "tenant_id": uow.tenant_id, "connection_id": connection_id, "external_order_id": external_id[:100],
-        "received_via": via, "field": (error.field or "")[:200], "message": error.message[:1000],
-        "received_at": at, "resolved_at": None})
+        **reason, "received_at": at, "resolved_at": None})
 
 
 def record_rejection(engine: Engine, tenant_id: int, connection_id: int, external_id: str, via: str,
