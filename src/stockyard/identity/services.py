@@ -210,11 +210,8 @@ def actor_from_api_key(engine: Engine, token: str) -> Actor:
         return cached[1]
     with UnitOfWork(engine, readonly=True) as uow:
         row = uow.conn.execute(
-            select(ApiKey.key_hash, ApiKey.revoked_at, ApiKey.scopes, *User.__table__.c,
-                   Role.permissions.label("role_permissions"), Tenant.active.label("tenant_active"))
-            .join(User, User.id == ApiKey.user_id)
-            .join(Tenant, Tenant.id == User.tenant_id)
-            .outerjoin(Role, _ROLE_OF_USER)
+            _USER_WITH_ROLE.add_columns(ApiKey.key_hash, ApiKey.revoked_at, ApiKey.scopes)
+            .join(ApiKey.__table__, ApiKey.user_id == User.id)
             .where(ApiKey.prefix == parts[1])
         ).first()
     if row is None or row.revoked_at is not None or not row.active or not hmac.compare_digest(row.key_hash, digest):
