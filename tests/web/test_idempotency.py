@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 
 from stockyard.core.cache import Cache, InProcessCache, RedisCache
 from stockyard.web.idempotency import IdempotencyMiddleware, record_key
+from tests.asyncio_support import run_in_own_loop
 from tests.conftest import Api
 from tests.core.redis_support import redis_url
 
@@ -175,7 +176,7 @@ def test_the_response_is_kept_before_its_last_part_reaches_the_client(store: Cac
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             seen_at_end.append(store.get(name))
 
-    asyncio.run(api.app(scope, receive, send))  # type: ignore[arg-type]
+    run_in_own_loop(lambda: api.app(scope, receive, send))  # type: ignore[arg-type]
     [record] = seen_at_end
     assert record is not None and json.loads(record)["state"] == "done"
     again = api.client.post("/api/v1/things", content=body, headers={

@@ -4,21 +4,11 @@ writing to the database after the app has stopped."""
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import pytest
 
 from stockyard.web import jobs
-
-T = TypeVar("T")
-
-
-def run_in_own_loop(main: Callable[[], Awaitable[T]]) -> T:
-    """asyncio.run in a thread of its own: the test process's thread may have an event loop running already."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()  # type: ignore[arg-type]
+from tests.asyncio_support import run_in_own_loop
 
 
 def test_stopping_waits_for_the_round_in_progress_and_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
